@@ -512,6 +512,23 @@ public final class Domain {
     deliver(new DomainError(error, this, null, null, false));
   }
 
+  /**
+   * Passes {@code error} on as if this domain had no handler: to the parent, or to the top-level domain of the
+   * instance. For error handlers that answer the failure themselves and still want it known above, which is how
+   * the HTTP and event-bus integrations tell the supervisor to recycle an instance.
+   *
+   * @param error the error, usually the one the handler received
+   */
+  public void escalate(DomainError error) {
+    Objects.requireNonNull(error, "error");
+    Domain target = escalationTarget(VertxInternals.current());
+    if (target != null) {
+      target.deliver(error);
+    } else {
+      logUnhandled(error);
+    }
+  }
+
   @Override
   public String toString() {
     return "Domain[" + id() + "]";
