@@ -1,0 +1,93 @@
+package dev.vertxdomains.supervisor;
+
+import io.vertx.core.Context;
+import io.vertx.core.Deployable;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * One supervised deployment: the verticle, its options, its slots (one per instance) and the restart intensity they
+ * share. Slots run on different event loops, so the shared bookkeeping here is synchronized; it only changes on
+ * crashes, never on the request path.
+ */
+final class SupervisedGroup {
+
+  final String verticleName;
+  final Callable<? extends Deployable> factory;
+  final List<WorkerSlot> slots = new CopyOnWriteArrayList<>();
+  private final ArrayDeque<Long> crashes = new ArrayDeque<>();
+  volatile SupervisorOptions options;
+  private volatile DeploymentOptions childOptions;
+  private volatile String deploymentId;
+  private volatile String nodeId = "local";
+  private volatile boolean gaveUp;
+  private int nextSlot;
+
+  SupervisedGroup(String verticleName, Callable<? extends Deployable> factory) {
+    this.verticleName = verticleName;
+    this.factory = factory;
+  }
+
+  /** Called by each slot as it deploys; the first call reads the options from the deployment's context. */
+  synchronized int join(WorkerSlot slot, Context context) {
+    if (options == null) {
+      options = SupervisorOptions.fromConfig(context.config());
+      deploymentId = context.deploymentID();
+      childOptions = new DeploymentOptions()
+        .setConfig(context.config() == null ? null : context.config().copy())
+        .setThreadingModel(context.threadingModel())
+        .setInstances(1);
+      nodeId = Supervisor.nodeId(context.owner());
+      Supervisor.register(context.owner(), this);
+    }
+    slots.add(slot);
+    return ++nextSlot;
+  }
+
+  synchronized void leave(WorkerSlot slot, Vertx vertx) {
+    slots.remove(slot);
+    if (slots.isEmpty()) {
+      Supervisor.unregister(vertx, this);
+    }
+  }
+
+  /** Records a crash; returns {@code true} when the restart intensity is exceeded. */
+  synchronized boolean recordCrash() {
+    long now = System.currentTimeMillis();
+    crashes.addLast(now);
+    while (!crashes.isEmpty() && crashes.peekFirst() < now - options.restartPeriodMs()) {
+      crashes.pollFirst();
+    }
+    return crashes.size() > options.maxRestarts();
+  }
+
+  /** Marks the group as given up; returns {@code false} if it already was. */
+  synchronized boolean giveUp() {
+    if (gaveUp) {
+      return false;
+    }
+    gaveUp = true;
+    return true;
+  }
+
+  boolean gaveUp() {
+    return gaveUp;
+  }
+
+  String deploymentId() {
+    return deploymentId;
+  }
+
+  String nodeId() {
+    return nodeId;
+  }
+
+  DeploymentOptions childOptions() {
+    return new DeploymentOptions(childOptions);
+  }
+}

@@ -1,0 +1,166 @@
+package dev.vertxdomains.supervisor;
+
+import io.vertx.core.Deployable;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * Deploys verticles as supervised workers: Node's cluster master, per verticle instance, in-process.
+ * <p>
+ * A supervised deployment with {@code instances = N} runs N workers, each its own Vert.x deployment with one
+ * instance, so one can be replaced alone. When a worker's top-level domain receives an error (an uncaught error, or
+ * one a request's domain escalated), the supervisor deploys a replacement at once and drains the old instance: it
+ * takes no new work, finishes what it has, and is undeployed when done or when the kill timer fires. Failed starts
+ * and errors outside any request domain count as crashes: they restart with exponential backoff, and too many within
+ * the restart period run the give-up action. See {@link SupervisorOptions} for the settings, read from the
+ * deployment config under {@value SupervisorOptions#CONFIG_KEY}.
+ * <p>
+ * The same deployment by name: {@code vertx.deployVerticle("supervised:com.acme.App", options)}, which is also the
+ * identifier Vert.x HA redeploys on another node. Every worker state change is published on the local event bus at
+ * {@value #EVENTS_ADDRESS} as a JSON object (see {@link WorkerInfo#toJson()}, plus {@code type}).
+ */
+public final class Supervisor {
+
+  /** The verticle-name prefix of supervised deployments. */
+  public static final String PREFIX = "supervised";
+
+  /** The local event-bus address where worker state changes are published. */
+  public static final String EVENTS_ADDRESS = "vertx-domains.supervisor.events";
+
+  private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
+  private static final Map<Vertx, Set<SupervisedGroup>> GROUPS = new ConcurrentHashMap<>();
+
+  private Supervisor() {
+  }
+
+  /**
+   * Deploys a verticle by class name, supervised.
+   *
+   * @param vertx        the Vert.x instance
+   * @param verticleName a class name, optionally with the {@code java:} prefix
+   * @param options      the deployment options: instances, config (with the {@value SupervisorOptions#CONFIG_KEY}
+   *                     section), threading model, HA
+   * @return the supervised deployment's id, once every worker has started
+   */
+  public static Future<String> deploy(Vertx vertx, String verticleName, DeploymentOptions options) {
+    Objects.requireNonNull(verticleName, "verticleName");
+    return vertx.deployVerticle(PREFIX + ":" + verticleName, options);
+  }
+
+  /**
+   * Deploys a verticle class, supervised; each worker gets a new instance from its no-argument constructor.
+   *
+   * @param vertx   the Vert.x instance
+   * @param type    the verticle class
+   * @param options the deployment options
+   * @return the supervised deployment's id, once every worker has started
+   */
+  public static Future<String> deploy(Vertx vertx, Class<? extends Deployable> type, DeploymentOptions options) {
+    Objects.requireNonNull(type, "type");
+    return deploy(vertx, type.getName(), () -> {
+      try {
+        return type.getDeclaredConstructor().newInstance();
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalArgumentException("type: " + type.getName() + " needs a public no-argument constructor", e);
+      }
+    }, options);
+  }
+
+  /**
+   * Deploys verticles made by {@code supplier}, supervised; it is called for every worker and every replacement,
+   * and must return a new instance each time.
+   *
+   * @param vertx    the Vert.x instance
+   * @param supplier makes verticle instances
+   * @param options  the deployment options
+   * @return the supervised deployment's id, once every worker has started
+   */
+  public static Future<String> deploy(Vertx vertx, Supplier<? extends Deployable> supplier,
+                                      DeploymentOptions options) {
+    Objects.requireNonNull(supplier, "supplier");
+    return deploy(vertx, "supplier:" + supplier.getClass().getName(), supplier, options);
+  }
+
+  private static Future<String> deploy(Vertx vertx, String name, Supplier<? extends Deployable> supplier,
+                                       DeploymentOptions options) {
+    try {
+      SupervisorOptions.fromConfig(options.getConfig());
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    SupervisedGroup group = new SupervisedGroup(name, supplier::get);
+    return vertx.deployVerticle(() -> new WorkerSlot(group), options);
+  }
+
+  /**
+   * Gracefully undeploys a supervised deployment: the same as {@code vertx.undeploy(id)}, which drains every worker
+   * (each finishes its in-flight work within the kill timeout) before it is undeployed.
+   *
+   * @param vertx        the Vert.x instance
+   * @param deploymentId the supervised deployment's id
+   * @return completes when every worker is undeployed
+   */
+  public static Future<Void> undeploy(Vertx vertx, String deploymentId) {
+    return vertx.undeploy(deploymentId);
+  }
+
+  /**
+   * Snapshots of every supervised worker of this Vert.x instance, including instances still draining.
+   *
+   * @param vertx the Vert.x instance
+   * @return the workers, by deployment and slot
+   */
+  public static List<WorkerInfo> workers(Vertx vertx) {
+    List<WorkerInfo> infos = new ArrayList<>();
+    for (SupervisedGroup group : GROUPS.getOrDefault(vertx, Set.of())) {
+      for (WorkerSlot slot : group.slots) {
+        infos.addAll(slot.infos());
+      }
+    }
+    infos.sort(java.util.Comparator.comparing(WorkerInfo::worker).thenComparing(WorkerInfo::generation));
+    return infos;
+  }
+
+  static void register(Vertx vertx, SupervisedGroup group) {
+    GROUPS.computeIfAbsent(vertx, v -> ConcurrentHashMap.newKeySet()).add(group);
+  }
+
+  static void unregister(Vertx vertx, SupervisedGroup group) {
+    GROUPS.computeIfPresent(vertx, (v, groups) -> {
+      groups.remove(group);
+      return groups.isEmpty() ? null : groups;
+    });
+  }
+
+  static String nodeId(Vertx vertx) {
+    return "local";
+  }
+
+  /** The give-up action {@link GiveUpAction#EXIT}: drain everything, close Vert.x, exit the JVM. */
+  static void exit(Vertx vertx, int code, String reason) {
+    LOG.error("Exiting with code {}: {}", code, reason);
+    Thread guard = new Thread(() -> {
+      try {
+        Thread.sleep(60_000);
+      } catch (InterruptedException ignored) {
+        return;
+      }
+      Runtime.getRuntime().halt(code);
+    }, "vertx-domains-exit-guard");
+    guard.setDaemon(true);
+    guard.start();
+    // Closing Vert.x undeploys every deployment; each worker drains first (see WorkerShell).
+    vertx.close().onComplete(ar -> System.exit(code));
+  }
+}

@@ -1,0 +1,311 @@
+package dev.vertxdomains.supervisor;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * How a supervisor treats its workers. Read from the deployment config under the key {@value #CONFIG_KEY};
+ * every value has a default, and a bad one fails the deployment with a message naming the key and what is allowed.
+ *
+ * <table>
+ *   <caption>Keys, defaults and meaning</caption>
+ *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>killTimeoutMs</td><td>30000</td><td>how long a draining instance may take before it is undeployed regardless</td></tr>
+ *   <tr><td>drainIdleMs</td><td>1000</td><td>while draining, a keep-alive connection idle this long is closed</td></tr>
+ *   <tr><td>maxRestarts</td><td>5</td><td>crashes (failed starts, errors outside any request domain) allowed ...</td></tr>
+ *   <tr><td>restartPeriodMs</td><td>60000</td><td>... within this window before the give-up action runs</td></tr>
+ *   <tr><td>backoffMinMs</td><td>100</td><td>the first delay before restarting after a crash</td></tr>
+ *   <tr><td>backoffMaxMs</td><td>10000</td><td>the longest delay (it doubles from the minimum)</td></tr>
+ *   <tr><td>backoffJitter</td><td>0.2</td><td>each delay is randomised by up to this fraction, either way</td></tr>
+ *   <tr><td>backoffResetMs</td><td>10000</td><td>an instance up this long resets the backoff</td></tr>
+ *   <tr><td>giveUp</td><td>stop</td><td>{@code stop} the deployment, or drain everything and {@code exit} the JVM</td></tr>
+ *   <tr><td>exitCode</td><td>70</td><td>the exit code for {@code giveUp: exit} (1 to 255)</td></tr>
+ *   <tr><td>errorPolicy</td><td>recycle</td><td>after a request error: {@code recycle} the instance, or {@code continue}</td></tr>
+ * </table>
+ */
+public final class SupervisorOptions {
+
+  /** The deployment-config key holding these options. */
+  public static final String CONFIG_KEY = "supervisor";
+
+  private static final Set<String> KEYS = Set.of("killTimeoutMs", "drainIdleMs", "maxRestarts", "restartPeriodMs",
+    "backoffMinMs", "backoffMaxMs", "backoffJitter", "backoffResetMs", "giveUp", "exitCode", "errorPolicy");
+
+  private long killTimeoutMs = 30_000;
+  private long drainIdleMs = 1_000;
+  private int maxRestarts = 5;
+  private long restartPeriodMs = 60_000;
+  private long backoffMinMs = 100;
+  private long backoffMaxMs = 10_000;
+  private double backoffJitter = 0.2;
+  private long backoffResetMs = 10_000;
+  private GiveUpAction giveUp = GiveUpAction.STOP;
+  private int exitCode = 70;
+  private ErrorPolicy errorPolicy = ErrorPolicy.RECYCLE;
+
+  /** Options with every default. */
+  public SupervisorOptions() {
+  }
+
+  /**
+   * Reads options from a deployment config: the object under {@value #CONFIG_KEY}, or the defaults if absent.
+   *
+   * @param config a deployment config, or {@code null}
+   * @return the options
+   * @throws IllegalArgumentException naming the key and what is allowed, for an unknown key or a bad value
+   */
+  public static SupervisorOptions fromConfig(JsonObject config) {
+    if (config == null || !config.containsKey(CONFIG_KEY)) {
+      return new SupervisorOptions();
+    }
+    Object section = config.getValue(CONFIG_KEY);
+    if (!(section instanceof JsonObject json)) {
+      throw new IllegalArgumentException(CONFIG_KEY + ": must be a JSON object, got " + describe(section));
+    }
+    return fromJson(json);
+  }
+
+  /**
+   * Reads options from their JSON form (the object under {@value #CONFIG_KEY}).
+   *
+   * @param json the options
+   * @return the options
+   * @throws IllegalArgumentException naming the key and what is allowed, for an unknown key or a bad value
+   */
+  public static SupervisorOptions fromJson(JsonObject json) {
+    SupervisorOptions options = new SupervisorOptions();
+    for (String key : json.fieldNames()) {
+      if (!KEYS.contains(key)) {
+        throw new IllegalArgumentException(CONFIG_KEY + "." + key + ": unknown key, allowed: "
+          + String.join(", ", new java.util.TreeSet<>(KEYS)));
+      }
+    }
+    options.killTimeoutMs = positiveLong(json, "killTimeoutMs", options.killTimeoutMs, 1);
+    options.drainIdleMs = positiveLong(json, "drainIdleMs", options.drainIdleMs, 0);
+    options.maxRestarts = (int) positiveLong(json, "maxRestarts", options.maxRestarts, 0);
+    options.restartPeriodMs = positiveLong(json, "restartPeriodMs", options.restartPeriodMs, 1);
+    options.backoffMinMs = positiveLong(json, "backoffMinMs", options.backoffMinMs, 1);
+    options.backoffMaxMs = positiveLong(json, "backoffMaxMs", options.backoffMaxMs, 1);
+    options.backoffResetMs = positiveLong(json, "backoffResetMs", options.backoffResetMs, 1);
+    options.exitCode = (int) positiveLong(json, "exitCode", options.exitCode, 1);
+    if (options.exitCode > 255) {
+      throw new IllegalArgumentException(CONFIG_KEY + ".exitCode: must be from 1 to 255, got " + options.exitCode);
+    }
+    if (options.backoffMaxMs < options.backoffMinMs) {
+      throw new IllegalArgumentException(CONFIG_KEY + ".backoffMaxMs: must be at least backoffMinMs ("
+        + options.backoffMinMs + "), got " + options.backoffMaxMs);
+    }
+    if (json.containsKey("backoffJitter")) {
+      Object value = json.getValue("backoffJitter");
+      if (!(value instanceof Number number) || number.doubleValue() < 0 || number.doubleValue() > 1) {
+        throw new IllegalArgumentException(CONFIG_KEY + ".backoffJitter: must be a number from 0 to 1, got "
+          + describe(value));
+      }
+      options.backoffJitter = number.doubleValue();
+    }
+    if (json.containsKey("giveUp")) {
+      options.giveUp = GiveUpAction.parse(CONFIG_KEY + ".giveUp", string(json, "giveUp"));
+    }
+    if (json.containsKey("errorPolicy")) {
+      options.errorPolicy = ErrorPolicy.parse(CONFIG_KEY + ".errorPolicy", string(json, "errorPolicy"));
+    }
+    return options;
+  }
+
+  /** These options as JSON, with every key. */
+  public JsonObject toJson() {
+    Map<String, Object> map = new LinkedHashMap<>();
+    map.put("killTimeoutMs", killTimeoutMs);
+    map.put("drainIdleMs", drainIdleMs);
+    map.put("maxRestarts", maxRestarts);
+    map.put("restartPeriodMs", restartPeriodMs);
+    map.put("backoffMinMs", backoffMinMs);
+    map.put("backoffMaxMs", backoffMaxMs);
+    map.put("backoffJitter", backoffJitter);
+    map.put("backoffResetMs", backoffResetMs);
+    map.put("giveUp", giveUp.name().toLowerCase(java.util.Locale.ROOT));
+    map.put("exitCode", exitCode);
+    map.put("errorPolicy", errorPolicy.name().toLowerCase(java.util.Locale.ROOT));
+    return new JsonObject(map);
+  }
+
+  private static long positiveLong(JsonObject json, String key, long fallback, long min) {
+    if (!json.containsKey(key)) {
+      return fallback;
+    }
+    Object value = json.getValue(key);
+    if (!(value instanceof Number number) || number.doubleValue() != Math.rint(number.doubleValue())) {
+      throw new IllegalArgumentException(CONFIG_KEY + "." + key + ": must be a whole number"
+        + (min > 0 ? " of at least " + min : " of at least 0") + ", got " + describe(value));
+    }
+    long result = number.longValue();
+    if (result < min) {
+      throw new IllegalArgumentException(CONFIG_KEY + "." + key + ": must be at least " + min + ", got " + result);
+    }
+    return result;
+  }
+
+  private static String string(JsonObject json, String key) {
+    Object value = json.getValue(key);
+    if (!(value instanceof String text)) {
+      throw new IllegalArgumentException(CONFIG_KEY + "." + key + ": must be a string, got " + describe(value));
+    }
+    return text;
+  }
+
+  private static String describe(Object value) {
+    if (value == null) {
+      return "null";
+    }
+    if (value instanceof String) {
+      return "the string \"" + value + "\"";
+    }
+    return value.getClass().getSimpleName().replace("JsonObject", "an object").replace("JsonArray", "an array")
+      + " " + value;
+  }
+
+  /** @return the kill timeout in milliseconds */
+  public long killTimeoutMs() {
+    return killTimeoutMs;
+  }
+
+  /** @param value the kill timeout in milliseconds, at least 1 @return these options */
+  public SupervisorOptions killTimeoutMs(long value) {
+    killTimeoutMs = requireAtLeast("killTimeoutMs", value, 1);
+    return this;
+  }
+
+  /** @return how long an idle keep-alive connection of a draining instance stays open */
+  public long drainIdleMs() {
+    return drainIdleMs;
+  }
+
+  /** @param value milliseconds, at least 0 @return these options */
+  public SupervisorOptions drainIdleMs(long value) {
+    drainIdleMs = requireAtLeast("drainIdleMs", value, 0);
+    return this;
+  }
+
+  /** @return the crashes allowed within {@link #restartPeriodMs()} */
+  public int maxRestarts() {
+    return maxRestarts;
+  }
+
+  /** @param value at least 0 @return these options */
+  public SupervisorOptions maxRestarts(int value) {
+    maxRestarts = (int) requireAtLeast("maxRestarts", value, 0);
+    return this;
+  }
+
+  /** @return the restart-intensity window in milliseconds */
+  public long restartPeriodMs() {
+    return restartPeriodMs;
+  }
+
+  /** @param value milliseconds, at least 1 @return these options */
+  public SupervisorOptions restartPeriodMs(long value) {
+    restartPeriodMs = requireAtLeast("restartPeriodMs", value, 1);
+    return this;
+  }
+
+  /** @return the first backoff delay */
+  public long backoffMinMs() {
+    return backoffMinMs;
+  }
+
+  /** @param value milliseconds, at least 1 @return these options */
+  public SupervisorOptions backoffMinMs(long value) {
+    backoffMinMs = requireAtLeast("backoffMinMs", value, 1);
+    return this;
+  }
+
+  /** @return the longest backoff delay */
+  public long backoffMaxMs() {
+    return backoffMaxMs;
+  }
+
+  /** @param value milliseconds, at least 1 @return these options */
+  public SupervisorOptions backoffMaxMs(long value) {
+    backoffMaxMs = requireAtLeast("backoffMaxMs", value, 1);
+    return this;
+  }
+
+  /** @return the jitter fraction */
+  public double backoffJitter() {
+    return backoffJitter;
+  }
+
+  /** @param value from 0 to 1 @return these options */
+  public SupervisorOptions backoffJitter(double value) {
+    if (value < 0 || value > 1) {
+      throw new IllegalArgumentException("backoffJitter: must be from 0 to 1, got " + value);
+    }
+    backoffJitter = value;
+    return this;
+  }
+
+  /** @return the uptime after which the backoff resets */
+  public long backoffResetMs() {
+    return backoffResetMs;
+  }
+
+  /** @param value milliseconds, at least 1 @return these options */
+  public SupervisorOptions backoffResetMs(long value) {
+    backoffResetMs = requireAtLeast("backoffResetMs", value, 1);
+    return this;
+  }
+
+  /** @return the give-up action */
+  public GiveUpAction giveUp() {
+    return giveUp;
+  }
+
+  /** @param value the give-up action @return these options */
+  public SupervisorOptions giveUp(GiveUpAction value) {
+    giveUp = Objects.requireNonNull(value, "giveUp");
+    return this;
+  }
+
+  /** @return the exit code for {@link GiveUpAction#EXIT} */
+  public int exitCode() {
+    return exitCode;
+  }
+
+  /** @param value 1 to 255 @return these options */
+  public SupervisorOptions exitCode(int value) {
+    if (value < 1 || value > 255) {
+      throw new IllegalArgumentException("exitCode: must be from 1 to 255, got " + value);
+    }
+    exitCode = value;
+    return this;
+  }
+
+  /** @return the error policy for request and message domains */
+  public ErrorPolicy errorPolicy() {
+    return errorPolicy;
+  }
+
+  /** @param value the error policy @return these options */
+  public SupervisorOptions errorPolicy(ErrorPolicy value) {
+    errorPolicy = Objects.requireNonNull(value, "errorPolicy");
+    return this;
+  }
+
+  /** The backoff delay before start attempt number {@code attempt} (0-based), jitter included. */
+  long backoffDelay(int attempt) {
+    double base = Math.min((double) backoffMaxMs, backoffMinMs * Math.pow(2, Math.min(attempt, 30)));
+    double jitter = 1 + backoffJitter * (2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble() - 1);
+    return Math.max(1, Math.min(backoffMaxMs, Math.round(base * jitter)));
+  }
+
+  private static long requireAtLeast(String key, long value, long min) {
+    if (value < min) {
+      throw new IllegalArgumentException(key + ": must be at least " + min + ", got " + value);
+    }
+    return value;
+  }
+}

@@ -1,0 +1,22 @@
+package dev.vertxdomains.supervisor;
+
+/** The life of one supervised verticle instance. */
+public enum WorkerState {
+  /** Being deployed; its {@code start} has not completed. */
+  STARTING,
+  /** Serving. */
+  RUNNING,
+  /** Taking no new work, finishing what it has; undeployed when done or when the kill timer fires. */
+  DRAINING,
+  /** Waiting out a backoff delay before the next start attempt. */
+  BACKING_OFF,
+  /** Undeployed. */
+  STOPPED,
+  /** Its deployment gave up after too many crashes. */
+  FAILED;
+
+  /** The lower-case name used in events, logs and tables. */
+  public String label() {
+    return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+}
