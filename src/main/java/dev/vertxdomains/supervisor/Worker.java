@@ -29,7 +29,6 @@ public final class Worker {
   private Context context;
   private String deploymentId;
   private Future<Void> drained;
-  private long killTimer = -1;
   private boolean undeployRequested;
 
   Worker(WorkerSlot slot, int generation) {
@@ -173,14 +172,6 @@ public final class Worker {
 
   void undeployRequested(boolean value) {
     undeployRequested = value;
-  }
-
-  long killTimer() {
-    return killTimer;
-  }
-
-  void killTimer(long id) {
-    killTimer = id;
   }
 
   /**

@@ -121,7 +121,7 @@ class SupervisedHttpTest {
   void inFlightRequestsFinish(Vertx vertx) throws Exception {
     int port = freePort();
     List<JsonObject> events = new CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer(Supervisor.EVENTS_ADDRESS, msg -> events.add(msg.body()));
+    vertx.eventBus().<JsonObject>consumer(Supervisor.EVENTS_ADDRESS, msg -> record(events, msg.body()));
     deployHello(vertx, port, 1, null).await(30, TimeUnit.SECONDS);
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
       new PoolOptions().setHttp1MaxSize(32));
@@ -156,7 +156,7 @@ class SupervisedHttpTest {
   void killTimer(Vertx vertx) throws Exception {
     int port = freePort();
     List<JsonObject> events = new CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer(Supervisor.EVENTS_ADDRESS, msg -> events.add(msg.body()));
+    vertx.eventBus().<JsonObject>consumer(Supervisor.EVENTS_ADDRESS, msg -> record(events, msg.body()));
     deployHello(vertx, port, 1, new JsonObject().put("killTimeoutMs", 300)).await(30, TimeUnit.SECONDS);
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
       new PoolOptions().setHttp1MaxSize(8));
@@ -173,14 +173,24 @@ class SupervisedHttpTest {
     client.close().await();
   }
 
+  static void record(List<JsonObject> events, JsonObject event) {
+    synchronized (events) {
+      events.add(event);
+      events.notifyAll();
+    }
+  }
+
+  /** Waits (without polling) until a recorded supervisor event matches, for at most 20 s. */
   static void awaitEvent(List<JsonObject> events, java.util.function.Predicate<JsonObject> match) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (indexOf(events, match) < 0) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("no matching supervisor event within 20 s: " + events);
+    synchronized (events) {
+      while (indexOf(events, match) < 0) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          throw new AssertionError("no matching supervisor event within 20 s: " + events);
+        }
+        events.wait(left);
       }
-      Thread.onSpinWait();
-      Thread.yield();
     }
   }
 
