@@ -1,14 +1,15 @@
 package dev.vertxdomains.web;
 
 import dev.vertxdomains.supervisor.Drain;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /** The drain of one HTTP server of a supervised instance: its connections, and the drain participant. */
 final class HttpServerDrain {
@@ -50,12 +51,15 @@ final class HttpServerDrain {
     long timer = closeIdleAtOnce ? -1 : vertx.setPeriodic(period, id -> closeIdle());
     // Leaves the balancer now; connections get the shutdown event, which ConnectionDrain turns into a graceful
     // drain; whatever is still open at the deadline is closed by Vert.x.
-    return server.shutdown(Math.max(1, request.remainingMillis()), TimeUnit.MILLISECONDS)
-      .andThen(ar -> {
-        if (timer >= 0) {
-          vertx.cancelTimer(timer);
-        }
-      });
+    Context context = vertx.getOrCreateContext();
+    Promise<Void> done = Promise.promise();
+    SharedPortLeave.shutdown(server, Math.max(1, request.remainingMillis())).onComplete(ar -> context.runOnContext(v -> {
+      if (timer >= 0) {
+        vertx.cancelTimer(timer);
+      }
+      done.complete();
+    }));
+    return done.future();
   }
 
   private void closeIdle() {

@@ -1,0 +1,121 @@
+package dev.vertxdomains.web;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.net.impl.VertxEventLoopGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Takes one HTTP server off a port it shares with other servers (other instances of the same verticle) without
+ * dropping a connection that is being accepted at that moment.
+ * <p>
+ * Vert.x shares a port between servers through one acceptor and a balancer that first picks an event loop for a new
+ * connection and then, on that event loop, picks a server handler registered for it. When the last server of an
+ * event loop leaves ({@code HttpServer.shutdown}) between those two steps, Vert.x closes the freshly accepted
+ * connection before reading it: the client sees "connection closed" for a request no server ever saw. Under
+ * keep-alive load with recycling this hits a few connections per thousand recycles (measured: 1 to 8 per run of the
+ * supervised load test).
+ * <p>
+ * The leave here closes that window: on the acceptor thread it first stops the balancer choosing this server's event
+ * loop, waits for connections already sent to that event loop to be set up (they are served, and drained like all
+ * others), and only then, again on the acceptor thread so that no new choice can interleave, restores the count and
+ * runs the normal shutdown. Vert.x 5.0 has no public API for this; the private fields are read here and only here.
+ * If they are not found (another Vert.x version), it logs once and falls back to the plain shutdown.
+ */
+final class SharedPortLeave {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SharedPortLeave.class);
+  private static volatile boolean warned;
+
+  private SharedPortLeave() {
+  }
+
+  /**
+   * Leaves the shared port and starts Vert.x's graceful shutdown of {@code server} with the given grace period;
+   * completes when that shutdown completes.
+   */
+  static Future<Void> shutdown(HttpServer server, long timeoutMillis) {
+    Hooks hooks;
+    try {
+      hooks = Hooks.of(server);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      if (!warned) {
+        warned = true;
+        LOG.warn("Cannot reach the shared-port balancer of this Vert.x version ({}); servers leave with a plain "
+          + "shutdown, which can drop a connection accepted at that instant", e.toString());
+      }
+      return server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+    if (hooks == null) {
+      return server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+    Promise<Void> done = Promise.promise();
+    hooks.acceptor.execute(() -> {
+      int before = hooks.group.workerCount();
+      hooks.group.removeWorker(hooks.loop);
+      boolean lastOnLoop = hooks.group.workerCount() < before;
+      if (!lastOnLoop) {
+        // Other servers keep this event loop: nothing can be accepted without a handler. Plain shutdown.
+        hooks.group.addWorker(hooks.loop);
+        server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS).onComplete(done);
+        return;
+      }
+      // The loop is no longer chosen. Let the connections already registered on it be set up (two hops: Netty
+      // registers, then initialises, in queued tasks), then leave for real on the acceptor thread.
+      hooks.loop.execute(() -> hooks.loop.execute(() -> hooks.acceptor.execute(() -> {
+        hooks.group.addWorker(hooks.loop);
+        server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS).onComplete(done);
+      })));
+    });
+    return done.future();
+  }
+
+  /** The private parts of Vert.x 5.0's shared server this needs. */
+  private record Hooks(VertxEventLoopGroup group, EventLoop loop, EventExecutor acceptor) {
+
+    /** Returns {@code null} when the server is not listening on a shared port. */
+    static Hooks of(HttpServer server) throws ReflectiveOperationException {
+      Object tcpServer = field(server, "tcpServer");
+      if (tcpServer == null) {
+        return null;
+      }
+      Object actual = field(tcpServer, "actualServer");
+      EventLoop loop = (EventLoop) field(tcpServer, "eventLoop");
+      if (actual == null || loop == null) {
+        return null;
+      }
+      Object balancer = field(actual, "channelBalancer");
+      Future<?> bound = (Future<?>) field(actual, "bindFuture");
+      if (balancer == null || bound == null || !bound.succeeded()) {
+        return null;
+      }
+      Method workers = balancer.getClass().getDeclaredMethod("workers");
+      workers.setAccessible(true);
+      VertxEventLoopGroup group = (VertxEventLoopGroup) workers.invoke(balancer);
+      Channel serverChannel = (Channel) bound.result();
+      return new Hooks(group, loop, serverChannel.eventLoop());
+    }
+
+    private static Object field(Object target, String name) throws ReflectiveOperationException {
+      for (Class<?> type = target.getClass(); type != null; type = type.getSuperclass()) {
+        try {
+          Field field = type.getDeclaredField(name);
+          field.setAccessible(true);
+          return field.get(target);
+        } catch (NoSuchFieldException ignored) {
+          // look in the superclass
+        }
+      }
+      throw new NoSuchFieldException(target.getClass().getName() + "." + name);
+    }
+  }
+}
