@@ -9,6 +9,16 @@ public enum ErrorPolicy {
   /** Answer the failing request and keep the instance: only for handlers declared free of side effects. */
   CONTINUE;
 
+  /**
+   * The policy of the supervised instance the current code runs in; {@link #RECYCLE} outside one.
+   *
+   * @return the policy
+   */
+  public static ErrorPolicy current() {
+    Worker worker = Worker.current();
+    return worker != null ? worker.errorPolicy() : RECYCLE;
+  }
+
   /** Parses a config value ({@code "recycle"} or {@code "continue"}, any case). */
   static ErrorPolicy parse(String key, String value) {
     for (ErrorPolicy policy : values()) {

@@ -76,9 +76,8 @@ public final class HttpDomains {
   }
 
   private static void onError(Domain domain, HttpServerRequest request, DomainError error) {
-    Worker worker = Worker.current();
-    ErrorPolicy policy = worker != null ? worker.errorPolicy() : ErrorPolicy.RECYCLE;
-    answer(request.response(), policy == ErrorPolicy.RECYCLE && worker != null);
+    ErrorPolicy policy = ErrorPolicy.current();
+    answer(request.response(), policy == ErrorPolicy.RECYCLE && Worker.current() != null);
     if (policy == ErrorPolicy.RECYCLE) {
       domain.escalate(error);
     } else {

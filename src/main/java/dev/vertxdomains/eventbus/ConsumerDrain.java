@@ -1,0 +1,129 @@
+package dev.vertxdomains.eventbus;
+
+import dev.vertxdomains.supervisor.Drain;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.eventbus.impl.MessageConsumerImpl;
+import io.vertx.core.eventbus.impl.MessageImpl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The graceful drain of one consumer of a supervised instance: it leaves its address, the messages it had queued
+ * but not yet handled are handed to the address's other consumers (the replacement, the other instances) instead of
+ * being failed, and the drain completes when the messages it is handling have been answered.
+ * <p>
+ * Vert.x answers messages queued in a consumer that unregisters with a {@code TIMEOUT} failure ("Discarded the
+ * request"): a failure for a request nothing was wrong with. The only hook is the consumer implementation's discard
+ * handler and the message's reply address; this class is the one place in the package that uses them, and it falls
+ * back to Vert.x's behaviour if the consumer is not the core implementation.
+ */
+final class ConsumerDrain {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ConsumerDrain.class);
+
+  private final Vertx vertx;
+  private final Context context;
+  private final MessageConsumer<?> consumer;
+  private final List<Held> discarded = new ArrayList<>();
+  private int inFlight;
+  private boolean left;
+  private Promise<Void> idle;
+
+  ConsumerDrain(Vertx vertx, Context context, MessageConsumer<?> consumer) {
+    this.vertx = vertx;
+    this.context = context;
+    this.consumer = consumer;
+    if (consumer instanceof MessageConsumerImpl<?> impl) {
+      impl.discardHandler(this::discarded);
+    }
+  }
+
+  /** A message is being handled (on the instance's context). */
+  void begin() {
+    inFlight++;
+  }
+
+  /** A message was answered, or needed no answer. */
+  void end() {
+    context.runOnContext(v -> {
+      inFlight--;
+      if (inFlight == 0 && idle != null) {
+        idle.tryComplete();
+      }
+    });
+  }
+
+  Future<?> drain(Drain request) {
+    idle = Promise.promise();
+    if (inFlight == 0) {
+      idle.complete();
+    }
+    return consumer.unregister().transform(ar -> {
+      synchronized (this) {
+        left = true;
+      }
+      List<Held> queued;
+      synchronized (this) {
+        queued = new ArrayList<>(discarded);
+        discarded.clear();
+      }
+      queued.forEach(this::forward);
+      return idle.future();
+    });
+  }
+
+  /** Vert.x is discarding a message queued for this consumer: take it over before Vert.x fails it. */
+  private void discarded(Message<?> message) {
+    if (!(message instanceof MessageImpl<?, ?> impl) || message.replyAddress() == null && !message.isSend()) {
+      return; // a published copy: every other consumer had its own
+    }
+    String replyAddress = message.replyAddress();
+    impl.setReplyAddress(null); // so Vert.x does not answer it with a TIMEOUT failure
+    Held held = new Held(impl, replyAddress);
+    boolean now;
+    synchronized (this) {
+      now = left;
+      if (!now) {
+        discarded.add(held);
+      }
+    }
+    if (now) {
+      forward(held);
+    }
+  }
+
+  /** Sends a queued message again to its address, now served by the other consumers, and relays the answer. */
+  private void forward(Held held) {
+    DeliveryOptions options = new DeliveryOptions().setHeaders(held.message.headers());
+    if (held.replyAddress == null) {
+      vertx.eventBus().send(held.message.address(), held.message.body(), options);
+      return;
+    }
+    vertx.eventBus().request(held.message.address(), held.message.body(), options).onComplete(ar -> {
+      held.message.setReplyAddress(held.replyAddress);
+      if (ar.succeeded()) {
+        held.message.reply(ar.result().body(), new DeliveryOptions().setHeaders(ar.result().headers()));
+      } else if (ar.cause() instanceof ReplyException failure) {
+        held.message.reply(failure);
+      } else {
+        LOG.warn("Could not hand a queued message for {} to another consumer", held.message.address(), ar.cause());
+        held.message.reply(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 503, "Service unavailable"));
+      }
+    });
+  }
+
+  /** A queued message taken over from Vert.x, with the reply address it had. */
+  private record Held(MessageImpl<?, ?> message, String replyAddress) {
+  }
+}

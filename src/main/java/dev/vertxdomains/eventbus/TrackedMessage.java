@@ -1,0 +1,78 @@
+package dev.vertxdomains.eventbus;
+
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** The message handed to user code: the same message, remembering whether it was answered, so that it is answered once. */
+final class TrackedMessage<T> implements Message<T> {
+
+  private final Message<T> message;
+  private final AtomicBoolean answered = new AtomicBoolean();
+  private final Runnable onAnswer;
+
+  TrackedMessage(Message<T> message, Runnable onAnswer) {
+    this.message = message;
+    this.onAnswer = onAnswer;
+  }
+
+  /** Claims the single answer; {@code false} if it was already given. */
+  boolean claim() {
+    if (answered.compareAndSet(false, true)) {
+      onAnswer.run();
+      return true;
+    }
+    return false;
+  }
+
+  boolean answered() {
+    return answered.get();
+  }
+
+  Message<T> message() {
+    return message;
+  }
+
+  @Override
+  public String address() {
+    return message.address();
+  }
+
+  @Override
+  public MultiMap headers() {
+    return message.headers();
+  }
+
+  @Override
+  public T body() {
+    return message.body();
+  }
+
+  @Override
+  public String replyAddress() {
+    return message.replyAddress();
+  }
+
+  @Override
+  public boolean isSend() {
+    return message.isSend();
+  }
+
+  @Override
+  public void reply(Object reply, DeliveryOptions options) {
+    if (claim()) {
+      message.reply(reply, options);
+    }
+  }
+
+  @Override
+  public <R> Future<Message<R>> replyAndRequest(Object reply, DeliveryOptions options) {
+    if (claim()) {
+      return message.replyAndRequest(reply, options);
+    }
+    return Future.failedFuture(new IllegalStateException("The message to " + address() + " was already answered"));
+  }
+}

@@ -1,0 +1,134 @@
+package dev.vertxdomains.supervisor;
+
+import dev.vertxdomains.eventbus.EventBusDomains;
+import dev.vertxdomains.examples.WorkService;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The supervisor over the event bus: consumers in supervised instances, recycled under request load. */
+@ExtendWith(VertxExtension.class)
+class SupervisedEventBusTest {
+
+  private static final DeliveryOptions SEND = new DeliveryOptions().setSendTimeout(15_000);
+
+  static Future<String> deployWork(Vertx vertx, String address, int instances) {
+    return Supervisor.deploy(vertx, WorkService.class.getName(), new DeploymentOptions().setInstances(instances)
+      .setConfig(new JsonObject().put("address", address)));
+  }
+
+  /** The outcome of one request: its reply body, or "failure:TYPE:CODE" for a failure. */
+  static Future<String> request(Vertx vertx, String address, String body) {
+    return vertx.eventBus().<String>request(address, body, SEND)
+      .map(reply -> reply.body())
+      .recover(err -> Future.succeededFuture(err instanceof ReplyException re
+        ? "failure:" + re.failureType() + ":" + re.failureCode()
+        : "failure:" + err));
+  }
+
+  @Test
+  @DisplayName("1 message in 100 faults under 64 concurrent requests: faults fail RECIPIENT_FAILURE/500, all others answered, none times out")
+  void faultsUnderLoad(Vertx vertx) throws Exception {
+    String address = "test.work." + UUID.randomUUID();
+    deployWork(vertx, address, 2).await(30, TimeUnit.SECONDS);
+    int total = 3_000;
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger faultsSent = new AtomicInteger();
+    ConcurrentHashMap<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+    List<Future<Void>> lanes = new ArrayList<>();
+    for (int lane = 0; lane < 64; lane++) {
+      Promise<Void> done = Promise.promise();
+      lanes.add(done.future());
+      vertx.runOnContext(v -> runLane(vertx, address, total, next, faultsSent, outcomes, done));
+    }
+    Future.all(lanes).await(120, TimeUnit.SECONDS);
+
+    int ok = count(outcomes, "ok");
+    int failed500 = count(outcomes, "failure:RECIPIENT_FAILURE:500");
+    assertEquals(faultsSent.get(), failed500, "every faulting message fails RECIPIENT_FAILURE/500: " + outcomes);
+    assertEquals(total - faultsSent.get(), ok, "every other message is answered: " + outcomes);
+    assertEquals(2, outcomes.size(), "no other outcome (no timeout, no discard): " + outcomes);
+    long restarts = Supervisor.workers(vertx).stream().mapToLong(WorkerInfo::restarts).sum();
+    assertTrue(restarts > 0, "instances were recycled");
+  }
+
+  private static void runLane(Vertx vertx, String address, int total, AtomicInteger next, AtomicInteger faultsSent,
+                              ConcurrentHashMap<String, AtomicInteger> outcomes, Promise<Void> done) {
+    int i = next.getAndIncrement();
+    if (i >= total) {
+      done.complete();
+      return;
+    }
+    String body = i % 100 == 50 ? "error" : (i % 7 == 0 ? "slow:2" : "ok");
+    if (body.equals("error")) {
+      faultsSent.incrementAndGet();
+    }
+    request(vertx, address, body).onComplete(ar -> {
+      outcomes.computeIfAbsent(ar.result(), k -> new AtomicInteger()).incrementAndGet();
+      runLane(vertx, address, total, next, faultsSent, outcomes, done);
+    });
+  }
+
+  private static int count(ConcurrentHashMap<String, AtomicInteger> outcomes, String key) {
+    AtomicInteger n = outcomes.get(key);
+    return n == null ? 0 : n.get();
+  }
+
+  @Test
+  @DisplayName("messages in hand and queued on a recycled instance are answered; the failing one fails once")
+  void inFlightMessagesFinish(Vertx vertx) throws Exception {
+    String address = "test.work." + UUID.randomUUID();
+    deployWork(vertx, address, 1).await(30, TimeUnit.SECONDS);
+    List<Future<String>> slow = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      slow.add(request(vertx, address, "slow:300"));
+    }
+    String failed = request(vertx, address, "error").await(10, TimeUnit.SECONDS);
+    assertEquals("failure:RECIPIENT_FAILURE:500", failed);
+    for (Future<String> f : slow) {
+      assertEquals("ok", f.await(10, TimeUnit.SECONDS));
+    }
+    assertEquals("ok", request(vertx, address, "ok").await(10, TimeUnit.SECONDS));
+    assertEquals("failure:RECIPIENT_FAILURE:400", request(vertx, address, "nonsense").await(10, TimeUnit.SECONDS));
+  }
+
+  @Test
+  @DisplayName("the failure answer carries no exception text, and a late reply after it is dropped")
+  void safeFailureAnsweredOnce(Vertx vertx) throws Exception {
+    String address = "test.once." + UUID.randomUUID();
+    vertx.deployVerticle(new io.vertx.core.VerticleBase() {
+      @Override
+      public Future<?> start() {
+        return EventBusDomains.<String>consumer(vertx, address, msg -> {
+          vertx.setTimer(1, id -> {
+            throw new IllegalStateException("secret detail");
+          });
+          vertx.setTimer(100, id -> msg.reply("late"));
+        }).completion();
+      }
+    }).await(10, TimeUnit.SECONDS);
+    Throwable err = vertx.eventBus().request(address, "x", SEND).map(m -> (Throwable) null)
+      .otherwise(t -> t).await(10, TimeUnit.SECONDS);
+    ReplyException failure = (ReplyException) err;
+    assertEquals(EventBusDomains.FAILURE_CODE, failure.failureCode());
+    assertEquals(EventBusDomains.FAILURE_MESSAGE, failure.getMessage());
+  }
+}
