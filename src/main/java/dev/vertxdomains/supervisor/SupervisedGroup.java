@@ -53,6 +53,10 @@ final class SupervisedGroup {
     slots.remove(slot);
     if (slots.isEmpty()) {
       Supervisor.unregister(vertx, this);
+      vertx.eventBus().publish(Supervisor.EVENTS_ADDRESS, new io.vertx.core.json.JsonObject()
+          .put("type", "undeployed").put("deployment", deploymentId()).put("verticle", verticleName)
+          .put("node", nodeId()).put("gaveUp", gaveUp),
+        new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true));
     }
   }
 

@@ -33,6 +33,8 @@ final class WorkerSlot implements Deployable {
   private Vertx vertx;
   private int index;
   private Worker current;
+  /** The newest instance, kept to report the slot as failed once the supervisor gave up. */
+  private Worker latest;
   private int generation;
   private int backoffAttempt;
   private volatile long restarts;
@@ -57,6 +59,8 @@ final class WorkerSlot implements Deployable {
     Worker now = current;
     if (now != null) {
       infos.add(now.info());
+    } else if (latest != null && latest.state() == WorkerState.FAILED) {
+      infos.add(latest.info());
     }
     synchronized (retiring) {
       for (Worker worker : retiring) {
@@ -106,6 +110,7 @@ final class WorkerSlot implements Deployable {
     }
     Worker worker = new Worker(this, ++generation);
     current = worker;
+    latest = worker;
     publish(worker, null);
     vertx.deployVerticle(() -> new WorkerShell(worker, instantiate()), group.childOptions()).onComplete(ar -> {
       if (replacing != null) {
@@ -239,10 +244,13 @@ final class WorkerSlot implements Deployable {
       return;
     }
     vertx.undeploy(deploymentId).onComplete(ar -> {
-      worker.state(WorkerState.STOPPED);
       synchronized (retiring) {
         retiring.remove(worker);
       }
+      if (worker.state() == WorkerState.FAILED) {
+        return; // the supervisor gave up: the slot stays reported as failed
+      }
+      worker.state(WorkerState.STOPPED);
       if (ar.failed()) {
         log(worker, null, () -> LOG.debug("Undeploying worker {} generation {}: {}", id(), worker.generation(),
           ar.cause().toString()));
@@ -276,7 +284,7 @@ final class WorkerSlot implements Deployable {
       vertx.cancelTimer(backoffTimer);
       backoffTimer = -1;
     }
-    Worker now = current;
+    Worker now = latest;
     if (now != null) {
       now.state(WorkerState.FAILED);
       publish(now, failure);

@@ -4,6 +4,7 @@ import dev.vertxdomains.examples.HelloServer;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -13,6 +14,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.ServerSocket;
@@ -24,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The supervisor over real HTTP: recycling under keep-alive load, in-flight requests, the kill timer. */
 @ExtendWith(VertxExtension.class)
@@ -184,6 +188,27 @@ class SupervisedHttpTest {
     awaitEvent(events, e -> e.getInteger("generation") == 1 && "stopped".equals(e.getString("state")));
     assertEquals(-1, endless.await(10, TimeUnit.SECONDS), "the endless request is cut with its instance");
     assertEquals(200, get(client, port, "/", new ArrayList<>()).await(10, TimeUnit.SECONDS));
+    client.close().await();
+  }
+
+  @ParameterizedTest(name = "{0} verticles")
+  @EnumSource(value = ThreadingModel.class, names = {"EVENT_LOOP", "WORKER", "VIRTUAL_THREAD"})
+  @DisplayName("every threading model: a failing request gets 500, the instance is replaced, the next request 200")
+  void threadingModels(ThreadingModel model, Vertx vertx) throws Exception {
+    assumeTrue(model != ThreadingModel.VIRTUAL_THREAD || Runtime.version().feature() >= 21,
+      "virtual-thread verticles need Java 21+");
+    int port = freePort();
+    List<JsonObject> events = new CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer(Supervisor.EVENTS_ADDRESS, msg -> record(events, msg.body()));
+    Supervisor.deploy(vertx, ProbeServer.class.getName(), new DeploymentOptions().setThreadingModel(model)
+      .setConfig(new JsonObject().put("http.port", port))).await(30, TimeUnit.SECONDS);
+    HttpClient client = vertx.createHttpClient();
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    assertEquals(200, get(client, port, "/", errors).await(10, TimeUnit.SECONDS));
+    assertEquals(500, get(client, port, "/crash", errors).await(10, TimeUnit.SECONDS));
+    awaitEvent(events, e -> e.getInteger("generation") == 2 && "running".equals(e.getString("state")));
+    assertEquals(200, get(client, port, "/", errors).await(10, TimeUnit.SECONDS));
+    assertEquals(List.of(), errors);
     client.close().await();
   }
 
