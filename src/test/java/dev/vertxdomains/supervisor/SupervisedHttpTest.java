@@ -191,6 +191,40 @@ class SupervisedHttpTest {
     client.close().await();
   }
 
+  @Test
+  @DisplayName("deployVerticle(\"supervised:...\") makes one worker per instance; undeploying stops them all")
+  void deployByPrefix(Vertx vertx) throws Exception {
+    int port = freePort();
+    String id = vertx.deployVerticle("supervised:" + ProbeServer.class.getName(), new DeploymentOptions()
+      .setInstances(2).setConfig(new JsonObject().put("http.port", port))).await(30, TimeUnit.SECONDS);
+    List<WorkerInfo> workers = Supervisor.workers(vertx).stream().filter(w -> w.deploymentId().equals(id)).toList();
+    assertEquals(2, workers.size(), workers.toString());
+    assertTrue(workers.stream().allMatch(w -> w.state() == WorkerState.RUNNING), workers.toString());
+    HttpClient client = vertx.createHttpClient();
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    assertEquals(200, get(client, port, "/", errors).await(10, TimeUnit.SECONDS));
+    vertx.undeploy(id).await(30, TimeUnit.SECONDS);
+    assertTrue(Supervisor.workers(vertx).stream().noneMatch(w -> w.deploymentId().equals(id)));
+    assertEquals(-1, get(client, port, "/", errors).await(10, TimeUnit.SECONDS), "nothing listens any more");
+    client.close().await();
+  }
+
+  @Test
+  @DisplayName("errorPolicy continue: the failing request gets 500 and the instance is kept")
+  void continuePolicyKeepsTheInstance(Vertx vertx) throws Exception {
+    int port = freePort();
+    deployProbe(vertx, port, new JsonObject().put("errorPolicy", "continue")).await(30, TimeUnit.SECONDS);
+    HttpClient client = vertx.createHttpClient();
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    assertEquals(500, get(client, port, "/crash", errors).await(10, TimeUnit.SECONDS));
+    assertEquals(200, get(client, port, "/", errors).await(10, TimeUnit.SECONDS));
+    WorkerInfo worker = Supervisor.workers(vertx).get(0);
+    assertEquals(1, worker.generation(), worker.toString());
+    assertEquals(0, worker.restarts(), worker.toString());
+    assertEquals(WorkerState.RUNNING, worker.state());
+    client.close().await();
+  }
+
   @ParameterizedTest(name = "{0} verticles")
   @EnumSource(value = ThreadingModel.class, names = {"EVENT_LOOP", "WORKER", "VIRTUAL_THREAD"})
   @DisplayName("every threading model: a failing request gets 500, the instance is replaced, the next request 200")
