@@ -40,7 +40,7 @@ public class HelloServer extends VerticleBase {
     }
   }
 
-  private static long parseMillis(String value) {
+  static long parseMillis(String value) {
     try {
       return value == null ? 1 : Long.parseLong(value);
     } catch (NumberFormatException e) {
