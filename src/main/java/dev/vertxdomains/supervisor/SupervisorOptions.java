@@ -79,7 +79,7 @@ public final class SupervisorOptions {
   public static SupervisorOptions fromJson(JsonObject json) {
     SupervisorOptions options = new SupervisorOptions();
     for (String key : json.fieldNames()) {
-      if (!KEYS.contains(key)) {
+      if (!KEYS.contains(key) && !key.startsWith("//")) {
         throw new IllegalArgumentException(CONFIG_KEY + "." + key + ": unknown key, allowed: "
           + String.join(", ", new java.util.TreeSet<>(KEYS)));
       }

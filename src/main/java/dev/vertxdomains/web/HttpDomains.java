@@ -6,6 +6,7 @@ import dev.vertxdomains.supervisor.ErrorPolicy;
 import dev.vertxdomains.supervisor.Worker;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
@@ -77,7 +78,7 @@ public final class HttpDomains {
 
   private static void onError(Domain domain, HttpServerRequest request, DomainError error) {
     ErrorPolicy policy = ErrorPolicy.current();
-    answer(request.response(), policy == ErrorPolicy.RECYCLE && Worker.current() != null);
+    answer(request.response(), request.connection(), policy == ErrorPolicy.RECYCLE && Worker.current() != null);
     if (policy == ErrorPolicy.RECYCLE) {
       domain.escalate(error);
     } else {
@@ -87,7 +88,7 @@ public final class HttpDomains {
   }
 
   /** Answers a failed request 500, at most once; closes the connection if the response had already started. */
-  static void answer(HttpServerResponse response, boolean closeConnection) {
+  static void answer(HttpServerResponse response, HttpConnection connection, boolean closeConnection) {
     if (response.ended() || response.closed()) {
       return;
     }
@@ -96,9 +97,13 @@ public final class HttpDomains {
       return;
     }
     response.setStatusCode(500).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
-    if (closeConnection) {
-      response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    if (!closeConnection) {
+      response.end("Internal Server Error\n");
+      return;
     }
-    response.end("Internal Server Error\n");
+    // The instance is about to drain: tell the client, and (as RFC 9112 requires of a server sending it) close the
+    // connection after the response instead of leaving it to a client that might reuse it.
+    response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    response.end("Internal Server Error\n").onComplete(ar -> connection.close());
   }
 }

@@ -1,0 +1,159 @@
+package dev.vertxdomains.launcher;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Launcher;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * The project's {@code vertx} command: Vert.x's launcher ({@code run}, {@code bare}, {@code start}, {@code -cluster},
+ * {@code -ha}, {@code -conf}, ...) with three differences.
+ * <ul>
+ *   <li>A verticle named without a prefix is deployed {@code supervised:} (the jar's {@code Default-Verticle-Factory});
+ *       name it {@code java:com.acme.App} to deploy it unsupervised.</li>
+ *   <li>Supervisor settings are layered (see {@link SupervisorSettings}) into the deployment config before it is
+ *       deployed, and validated.</li>
+ *   <li>Bad input fails fast, before Vert.x starts, with one line naming the argument or key and what is allowed, and
+ *       exit code {@value #BAD_INPUT}; a deployment that fails (unknown verticle, port in use) exits with
+ *       {@value #DEPLOY_FAILED} after one line saying why.</li>
+ * </ul>
+ */
+public class DomainsLauncher extends Launcher {
+
+  /** Exit code for bad arguments or configuration. */
+  public static final int BAD_INPUT = 2;
+  /** Exit code when the main verticle fails to deploy (Vert.x's own code for it). */
+  public static final int DEPLOY_FAILED = 15;
+
+  private static final Set<String> JSON_ARGUMENTS = Set.of("conf", "options", "deploymentOptions");
+
+  /**
+   * Runs the command line.
+   *
+   * @param args the arguments, as for {@code vertx}
+   */
+  public static void main(String[] args) {
+    String problem = check(args);
+    if (problem != null) {
+      fail(System.err, problem, BAD_INPUT);
+      return;
+    }
+    new DomainsLauncher().dispatch(args);
+  }
+
+  /** Checks what Vert.x's launcher would accept silently; returns the problem, or {@code null}. */
+  static String check(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (!args[i].startsWith("-")) {
+        continue;
+      }
+      String name = args[i].replaceFirst("^--?", "");
+      boolean json = JSON_ARGUMENTS.contains(name);
+      if (!json && !name.equals("instances")) {
+        continue;
+      }
+      if (i + 1 >= args.length) {
+        return args[i] + ": missing value";
+      }
+      String value = args[++i];
+      String problem = json ? checkJson(args[i - 1], value) : checkInstances(value);
+      if (problem != null) {
+        return problem;
+      }
+    }
+    return null;
+  }
+
+  private static String checkInstances(String value) {
+    try {
+      if (Integer.parseInt(value) >= 1) {
+        return null;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    return "-instances: must be an integer of at least 1, got '" + value + "'";
+  }
+
+  private static String checkJson(String argument, String value) {
+    Path path = Path.of(value);
+    String text = value;
+    boolean file = false;
+    try {
+      if (Files.isRegularFile(path)) {
+        text = Files.readString(path, StandardCharsets.UTF_8);
+        file = true;
+      }
+    } catch (IOException | RuntimeException e) {
+      return argument + ": cannot read " + value + ": " + e.getMessage();
+    }
+    try {
+      new JsonObject(text);
+      return null;
+    } catch (DecodeException e) {
+      return file
+        ? argument + ": " + value + " is not a JSON object (" + firstLine(e.getMessage()) + ")"
+        : argument + ": no such file, and not a JSON object: " + abbreviate(value);
+    }
+  }
+
+  @Override
+  public void afterConfigParsed(JsonObject config) {
+    try {
+      SupervisorSettings.apply(config, System.getenv(), System.getProperties());
+    } catch (IllegalArgumentException e) {
+      fail(System.err, e.getMessage(), BAD_INPUT);
+    }
+  }
+
+  @Override
+  public void beforeDeployingVerticle(DeploymentOptions deploymentOptions) {
+    // Settings were merged into the config in afterConfigParsed; nothing else to change.
+  }
+
+  @Override
+  public void handleDeployFailed(Vertx vertx, String mainVerticle, DeploymentOptions deploymentOptions,
+                                 Throwable cause) {
+    String line = "could not deploy " + mainVerticle + ": " + rootMessage(cause);
+    vertx.close().onComplete(ar -> fail(System.err, line, DEPLOY_FAILED));
+  }
+
+  private static String rootMessage(Throwable cause) {
+    Throwable root = cause;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+    if (root instanceof ClassNotFoundException) {
+      return "no such class " + message;
+    }
+    if (root instanceof java.net.BindException) {
+      return "port in use (" + message + ")";
+    }
+    return message;
+  }
+
+  private static void fail(PrintStream err, String line, int code) {
+    // A command-line tool's one clear line goes to stderr, not to the log.
+    err.println("vertx-domains: " + line);
+    err.flush();
+    System.exit(code);
+  }
+
+  private static String firstLine(String text) {
+    int nl = text == null ? -1 : text.indexOf('\n');
+    return nl < 0 ? String.valueOf(text) : text.substring(0, nl);
+  }
+
+  private static String abbreviate(String value) {
+    return value.length() <= 40 ? value : value.substring(0, 40) + "...";
+  }
+}

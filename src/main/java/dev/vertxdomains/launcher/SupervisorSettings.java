@@ -1,0 +1,121 @@
+package dev.vertxdomains.launcher;
+
+import dev.vertxdomains.supervisor.SupervisorOptions;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The supervisor settings of a launched process, in layers, later ones winning (the order vertx-config uses):
+ * <ol>
+ *   <li>the defaults file, {@value #DEFAULTS_FILE} (another path with {@code -D}{@value #DEFAULTS_PROPERTY}; ignored
+ *       when absent);</li>
+ *   <li>the {@code "supervisor"} object of the {@code -conf} JSON;</li>
+ *   <li>environment variables {@code VERTX_DOMAINS_SUPERVISOR_<KEY>}, the key in upper snake case
+ *       ({@code killTimeoutMs} → {@code VERTX_DOMAINS_SUPERVISOR_KILL_TIMEOUT_MS});</li>
+ *   <li>system properties {@code -Dvertx-domains.supervisor.<key>=value}.</li>
+ * </ol>
+ * Keys starting with {@code //} are comments.
+ */
+final class SupervisorSettings {
+
+  static final String DEFAULTS_FILE = "conf/supervisor.json";
+  static final String DEFAULTS_PROPERTY = "vertx-domains.defaults";
+  static final String PROPERTY_PREFIX = "vertx-domains.supervisor.";
+  static final String ENV_PREFIX = "VERTX_DOMAINS_SUPERVISOR_";
+
+  private SupervisorSettings() {
+  }
+
+  /**
+   * Merges the layers into {@code config}'s {@code "supervisor"} object and validates the result.
+   *
+   * @throws IllegalArgumentException naming the source, the key and what is allowed
+   */
+  static JsonObject apply(JsonObject config, Map<String, String> env, Properties properties) {
+    JsonObject merged = readDefaults(properties);
+    Object fromConf = config.getValue(SupervisorOptions.CONFIG_KEY);
+    if (fromConf != null && !(fromConf instanceof JsonObject)) {
+      throw new IllegalArgumentException("-conf: \"" + SupervisorOptions.CONFIG_KEY + "\" must be a JSON object");
+    }
+    if (fromConf != null) {
+      merged.mergeIn((JsonObject) fromConf);
+    }
+    env.forEach((name, value) -> {
+      if (name.startsWith(ENV_PREFIX)) {
+        merged.put(camel(name.substring(ENV_PREFIX.length())), typed(value));
+      }
+    });
+    for (String name : properties.stringPropertyNames()) {
+      if (name.startsWith(PROPERTY_PREFIX)) {
+        merged.put(name.substring(PROPERTY_PREFIX.length()), typed(properties.getProperty(name)));
+      }
+    }
+    merged.fieldNames().removeIf(key -> key.startsWith("//"));
+    SupervisorOptions.fromJson(merged); // validates: names the key and what is allowed
+    return config.put(SupervisorOptions.CONFIG_KEY, merged);
+  }
+
+  private static JsonObject readDefaults(Properties properties) {
+    String explicit = properties.getProperty(DEFAULTS_PROPERTY);
+    Path path = Path.of(explicit != null ? explicit : DEFAULTS_FILE);
+    if (!Files.exists(path)) {
+      if (explicit != null) {
+        throw new IllegalArgumentException("-D" + DEFAULTS_PROPERTY + ": no such file: " + path);
+      }
+      return new JsonObject();
+    }
+    try {
+      JsonObject file = new JsonObject(Files.readString(path, StandardCharsets.UTF_8));
+      Object section = file.getValue(SupervisorOptions.CONFIG_KEY, file);
+      if (!(section instanceof JsonObject object)) {
+        throw new IllegalArgumentException(path + ": \"" + SupervisorOptions.CONFIG_KEY + "\" must be a JSON object");
+      }
+      return object.copy();
+    } catch (IOException e) {
+      throw new IllegalArgumentException(path + ": cannot read: " + e.getMessage());
+    } catch (DecodeException e) {
+      throw new IllegalArgumentException(path + ": not a JSON object: " + e.getMessage());
+    }
+  }
+
+  /** {@code KILL_TIMEOUT_MS} → {@code killTimeoutMs}. */
+  static String camel(String snake) {
+    StringBuilder out = new StringBuilder();
+    boolean upper = false;
+    for (char c : snake.toLowerCase(Locale.ROOT).toCharArray()) {
+      if (c == '_') {
+        upper = true;
+      } else {
+        out.append(upper ? Character.toUpperCase(c) : c);
+        upper = false;
+      }
+    }
+    return out.toString();
+  }
+
+  /** A value from a string: an integer, a decimal, a boolean, else the string. */
+  static Object typed(String value) {
+    String v = value.trim();
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException ignored) {
+      // not an integer
+    }
+    try {
+      if (v.matches("-?\\d+\\.\\d+")) {
+        return Double.parseDouble(v);
+      }
+    } catch (NumberFormatException ignored) {
+      // not a decimal
+    }
+    return v;
+  }
+}
