@@ -131,4 +131,22 @@ class SupervisedEventBusTest {
     assertEquals(EventBusDomains.FAILURE_CODE, failure.failureCode());
     assertEquals(EventBusDomains.FAILURE_MESSAGE, failure.getMessage());
   }
+
+  @Test
+  @DisplayName("an error while handling a published message is reported (here to the Vert.x exception handler)")
+  void publishErrorReported(Vertx vertx) throws Exception {
+    String address = "test.publish." + UUID.randomUUID();
+    Promise<Throwable> reported = Promise.promise();
+    vertx.exceptionHandler(reported::tryComplete);
+    vertx.deployVerticle(new io.vertx.core.VerticleBase() {
+      @Override
+      public Future<?> start() {
+        return EventBusDomains.<String>consumer(vertx, address, msg -> vertx.setTimer(1, id -> {
+          throw new IllegalStateException("published " + msg.body());
+        })).completion();
+      }
+    }).await(10, TimeUnit.SECONDS);
+    vertx.eventBus().publish(address, "news");
+    assertEquals("published news", reported.future().await(10, TimeUnit.SECONDS).getMessage());
+  }
 }
