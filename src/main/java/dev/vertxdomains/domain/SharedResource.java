@@ -88,10 +88,10 @@ public final class SharedResource<R> {
     if (caller == null) {
       throw new IllegalStateException("SharedResource.call must be called on a Vert.x context");
     }
-    Promise<T> result = Promise.promise();
     if (failed) {
       return Future.failedFuture(new ResourceFailedException(name, null));
     }
+    Promise<T> result = Promise.promise();
     synchronized (inProgress) {
       inProgress.add(result);
     }

@@ -1,7 +1,6 @@
 package dev.vertxdomains.eventbus;
 
 import dev.vertxdomains.supervisor.Drain;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -17,6 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The graceful drain of one consumer of a supervised instance: it leaves its address, the messages it had queued
@@ -33,53 +33,48 @@ final class ConsumerDrain {
   private static final Logger LOG = LoggerFactory.getLogger(ConsumerDrain.class);
 
   private final Vertx vertx;
-  private final Context context;
   private final MessageConsumer<?> consumer;
   private final List<Held> discarded = new ArrayList<>();
-  private int inFlight;
+  private final AtomicInteger inFlight = new AtomicInteger();
   private boolean left;
-  private Promise<Void> idle;
+  private volatile Promise<Void> idle;
 
-  ConsumerDrain(Vertx vertx, Context context, MessageConsumer<?> consumer) {
+  ConsumerDrain(Vertx vertx, MessageConsumer<?> consumer) {
     this.vertx = vertx;
-    this.context = context;
     this.consumer = consumer;
     if (consumer instanceof MessageConsumerImpl<?> impl) {
       impl.discardHandler(this::discarded);
     }
   }
 
-  /** A message is being handled (on the instance's context). */
+  /** A message expecting an answer is being handled. */
   void begin() {
-    inFlight++;
+    inFlight.incrementAndGet();
   }
 
-  /** A message was answered, or needed no answer. */
+  /** That message was answered (on any thread). */
   void end() {
-    context.runOnContext(v -> {
-      inFlight--;
-      if (inFlight == 0 && idle != null) {
-        idle.tryComplete();
-      }
-    });
+    Promise<Void> waiting = idle;
+    if (inFlight.decrementAndGet() == 0 && waiting != null) {
+      waiting.tryComplete();
+    }
   }
 
   Future<?> drain(Drain request) {
-    idle = Promise.promise();
-    if (inFlight == 0) {
-      idle.complete();
+    Promise<Void> waiting = Promise.promise();
+    idle = waiting;
+    if (inFlight.get() == 0) {
+      waiting.tryComplete();
     }
     return consumer.unregister().transform(ar -> {
-      synchronized (this) {
-        left = true;
-      }
       List<Held> queued;
       synchronized (this) {
+        left = true;
         queued = new ArrayList<>(discarded);
         discarded.clear();
       }
       queued.forEach(this::forward);
-      return idle.future();
+      return waiting.future();
     });
   }
 

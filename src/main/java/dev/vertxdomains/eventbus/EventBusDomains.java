@@ -75,7 +75,7 @@ public final class EventBusDomains {
     Worker worker = Worker.current();
     ConsumerDrain drain = null;
     if (worker != null) {
-      drain = new ConsumerDrain(vertx, Vertx.currentContext(), consumer);
+      drain = new ConsumerDrain(vertx, consumer);
       worker.onDrain(drain::drain);
     }
     ConsumerDrain tracked = drain;

@@ -7,7 +7,6 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +42,7 @@ public class DomainsLauncher extends Launcher {
   public static void main(String[] args) {
     String problem = check(args);
     if (problem != null) {
-      fail(System.err, problem, BAD_INPUT);
+      fail(problem, BAD_INPUT);
       return;
     }
     new DomainsLauncher().dispatch(args);
@@ -110,20 +109,15 @@ public class DomainsLauncher extends Launcher {
     try {
       SupervisorSettings.apply(config, System.getenv(), System.getProperties());
     } catch (IllegalArgumentException e) {
-      fail(System.err, e.getMessage(), BAD_INPUT);
+      fail(e.getMessage(), BAD_INPUT);
     }
-  }
-
-  @Override
-  public void beforeDeployingVerticle(DeploymentOptions deploymentOptions) {
-    // Settings were merged into the config in afterConfigParsed; nothing else to change.
   }
 
   @Override
   public void handleDeployFailed(Vertx vertx, String mainVerticle, DeploymentOptions deploymentOptions,
                                  Throwable cause) {
     String line = "could not deploy " + mainVerticle + ": " + rootMessage(cause);
-    vertx.close().onComplete(ar -> fail(System.err, line, DEPLOY_FAILED));
+    vertx.close().onComplete(ar -> fail(line, DEPLOY_FAILED));
   }
 
   private static String rootMessage(Throwable cause) {
@@ -141,10 +135,10 @@ public class DomainsLauncher extends Launcher {
     return message;
   }
 
-  private static void fail(PrintStream err, String line, int code) {
+  private static void fail(String line, int code) {
     // A command-line tool's one clear line goes to stderr, not to the log.
-    err.println("vertx-domains: " + line);
-    err.flush();
+    System.err.println("vertx-domains: " + line);
+    System.err.flush();
     System.exit(code);
   }
 

@@ -109,13 +109,6 @@ final class SupervisorSettings {
     } catch (NumberFormatException ignored) {
       // not an integer
     }
-    try {
-      if (v.matches("-?\\d+\\.\\d+")) {
-        return Double.parseDouble(v);
-      }
-    } catch (NumberFormatException ignored) {
-      // not a decimal
-    }
-    return v;
+    return v.matches("-?\\d+\\.\\d+") ? (Object) Double.parseDouble(v) : v;
   }
 }

@@ -4,6 +4,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayDeque;
 import java.util.List;
@@ -53,10 +55,10 @@ final class SupervisedGroup {
     slots.remove(slot);
     if (slots.isEmpty()) {
       Supervisor.unregister(vertx, this);
-      vertx.eventBus().publish(Supervisor.EVENTS_ADDRESS, new io.vertx.core.json.JsonObject()
+      vertx.eventBus().publish(Supervisor.EVENTS_ADDRESS, new JsonObject()
           .put("type", "undeployed").put("deployment", deploymentId()).put("verticle", verticleName)
           .put("node", nodeId()).put("gaveUp", gaveUp),
-        new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true));
+        new DeliveryOptions().setLocalOnly(true));
     }
   }
 

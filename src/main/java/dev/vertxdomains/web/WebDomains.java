@@ -79,10 +79,14 @@ public final class WebDomains {
       ctx.put(REQUEST_ID, id);
       ctx.response().putHeader(REQUEST_ID_HEADER, id);
       Domain active = Domain.active();
-      Domain domain = active != null && !active.isTopLevel() ? active
-        : Domain.create().attach(Vertx.currentContext());
-      domain.add(ctx.request());
-      domain.add(ctx.response());
+      Domain domain;
+      if (active != null && !active.isTopLevel()) {
+        domain = active; // made by HttpDomains, request and response already added
+      } else {
+        domain = Domain.create().attach(Vertx.currentContext());
+        domain.add(ctx.request());
+        domain.add(ctx.response());
+      }
       domain.errorHandler(error -> onError(ctx, domain, error));
       ctx.addEndHandler(ar -> afterResponse(ctx, domain));
       ctx.next();

@@ -11,11 +11,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-import static dev.vertxdomains.supervisor.SupervisedHttpTest.awaitEvent;
-import static dev.vertxdomains.supervisor.SupervisedHttpTest.record;
+import static dev.vertxdomains.supervisor.SupervisorEvents.awaitEvent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,8 +29,7 @@ class RestartIntensityTest {
   @Test
   @DisplayName("a start() that always fails: backoff delays grow within bounds, then the deployment fails (give-up stop)")
   void crashLoopInStart(Vertx vertx) throws Exception {
-    List<JsonObject> events = new CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer(Supervisor.EVENTS_ADDRESS, msg -> record(events, msg.body()));
+    List<JsonObject> events = SupervisorEvents.listen(vertx);
     Throwable failure = Supervisor.deploy(vertx, CrashingVerticles.FailingStart.class.getName(),
         new DeploymentOptions().setConfig(new JsonObject().put(SupervisorOptions.CONFIG_KEY, LOOP)))
       .map(id -> (Throwable) null).otherwise(err -> err).await(20, TimeUnit.SECONDS);
@@ -56,8 +53,7 @@ class RestartIntensityTest {
   @Test
   @DisplayName("an instance that keeps crashing after start exhausts the intensity; give-up stop undeploys the deployment")
   void crashLoopAfterStartStops(Vertx vertx) throws Exception {
-    List<JsonObject> events = new CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer(Supervisor.EVENTS_ADDRESS, msg -> record(events, msg.body()));
+    List<JsonObject> events = SupervisorEvents.listen(vertx);
     String id = Supervisor.deploy(vertx, CrashingVerticles.CrashAfterStart.class.getName(),
         new DeploymentOptions().setConfig(new JsonObject().put(SupervisorOptions.CONFIG_KEY,
           LOOP.copy().put("maxRestarts", 2))))

@@ -25,6 +25,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static dev.vertxdomains.supervisor.SupervisorEvents.awaitEvent;
+import static dev.vertxdomains.supervisor.SupervisorEvents.indexOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -140,8 +142,7 @@ class SupervisedHttpTest {
   @DisplayName("requests in flight on a recycled instance complete; the replacement serves before the old one is gone")
   void inFlightRequestsFinish(Vertx vertx) throws Exception {
     int port = freePort();
-    List<JsonObject> events = new CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer(Supervisor.EVENTS_ADDRESS, msg -> record(events, msg.body()));
+    List<JsonObject> events = SupervisorEvents.listen(vertx);
     deployProbe(vertx, port, null).await(30, TimeUnit.SECONDS);
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
       new PoolOptions().setHttp1MaxSize(32));
@@ -174,8 +175,7 @@ class SupervisedHttpTest {
   @DisplayName("the kill timer undeploys an instance whose request never ends")
   void killTimer(Vertx vertx) throws Exception {
     int port = freePort();
-    List<JsonObject> events = new CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer(Supervisor.EVENTS_ADDRESS, msg -> record(events, msg.body()));
+    List<JsonObject> events = SupervisorEvents.listen(vertx);
     deployProbe(vertx, port, new JsonObject().put("killTimeoutMs", 300)).await(30, TimeUnit.SECONDS);
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
       new PoolOptions().setHttp1MaxSize(8));
@@ -232,8 +232,7 @@ class SupervisedHttpTest {
     assumeTrue(model != ThreadingModel.VIRTUAL_THREAD || Runtime.version().feature() >= 21,
       "virtual-thread verticles need Java 21+");
     int port = freePort();
-    List<JsonObject> events = new CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer(Supervisor.EVENTS_ADDRESS, msg -> record(events, msg.body()));
+    List<JsonObject> events = SupervisorEvents.listen(vertx);
     Supervisor.deploy(vertx, ProbeServer.class.getName(), new DeploymentOptions().setThreadingModel(model)
       .setConfig(new JsonObject().put("http.port", port))).await(30, TimeUnit.SECONDS);
     HttpClient client = vertx.createHttpClient();
@@ -244,35 +243,5 @@ class SupervisedHttpTest {
     assertEquals(200, get(client, port, "/", errors).await(10, TimeUnit.SECONDS));
     assertEquals(List.of(), errors);
     client.close().await();
-  }
-
-  static void record(List<JsonObject> events, JsonObject event) {
-    synchronized (events) {
-      events.add(event);
-      events.notifyAll();
-    }
-  }
-
-  /** Waits (without polling) until a recorded supervisor event matches, for at most 20 s. */
-  static void awaitEvent(List<JsonObject> events, java.util.function.Predicate<JsonObject> match) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    synchronized (events) {
-      while (indexOf(events, match) < 0) {
-        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (left <= 0) {
-          throw new AssertionError("no matching supervisor event within 20 s: " + events);
-        }
-        events.wait(left);
-      }
-    }
-  }
-
-  static int indexOf(List<JsonObject> events, java.util.function.Predicate<JsonObject> match) {
-    for (int i = 0; i < events.size(); i++) {
-      if (match.test(events.get(i))) {
-        return i;
-      }
-    }
-    return -1;
   }
 }
