@@ -5,6 +5,7 @@ import dev.vertxdomains.supervisor.SupervisorEvents;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -60,8 +61,13 @@ class ExamplesTest {
     for (int i = 0; i + 1 < headers.length; i += 2) {
       options.addHeader(headers[i], headers[i + 1]);
     }
-    return client.request(options).compose(req -> req.send())
-      .compose(resp -> resp.body().map(body -> new Reply(resp.statusCode(), body.toString(), resp.headers())));
+    // Sent from a Vert.x context: Vert.x 5.0.10's client, called from a non-Vert.x thread, now and then leaves a
+    // request unsent on a fresh connection (about 1 in 700 here; none in 3,000 from a context).
+    Promise<Reply> reply = Promise.promise();
+    vertx.runOnContext(v -> client.request(options).compose(req -> req.send())
+      .compose(resp -> resp.body().map(body -> new Reply(resp.statusCode(), body.toString(), resp.headers())))
+      .onComplete(reply));
+    return reply.future();
   }
 
   private Reply get(String uri, String... headers) throws Exception {

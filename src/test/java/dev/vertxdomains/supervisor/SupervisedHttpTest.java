@@ -1,6 +1,7 @@
 package dev.vertxdomains.supervisor;
 
 import dev.vertxdomains.examples.HelloServer;
+import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -51,7 +52,15 @@ class SupervisedHttpTest {
   }
 
   /** The outcome of one request: its status, or -1 for a connection-level error. */
-  static Future<Integer> get(HttpClient client, int port, String uri, List<Throwable> errors) {
+  static Future<Integer> get(Vertx vertx, HttpClient client, int port, String uri, List<Throwable> errors) {
+    // Always sent from a Vert.x context: Vert.x 5.0.10's client, called from a non-Vert.x thread, now and then
+    // leaves a request unsent on a fresh connection (about 1 in 700 here; none in 3,000 from a context).
+    Context context = Vertx.currentContext();
+    if (context == null) {
+      Promise<Integer> result = Promise.promise();
+      vertx.runOnContext(v -> get(vertx, client, port, uri, errors).onComplete(result));
+      return result.future();
+    }
     return client.request(HttpMethod.GET, port, "127.0.0.1", uri)
       .compose(req -> req.send())
       .compose(resp -> resp.body().map(body -> resp.statusCode()))
@@ -80,7 +89,7 @@ class SupervisedHttpTest {
     for (int lane = 0; lane < lanes; lane++) {
       Promise<Void> finished = Promise.promise();
       done.add(finished.future());
-      vertx.runOnContext(v -> runLane(client, port, total, next, faultsSent, ok, served500, other, errors, finished));
+      vertx.runOnContext(v -> runLane(vertx, client, port, total, next, faultsSent, ok, served500, other, errors, finished));
     }
     Future.all(done).await(120, TimeUnit.SECONDS);
 
@@ -93,7 +102,7 @@ class SupervisedHttpTest {
     client.close().await();
   }
 
-  private static void runLane(HttpClient client, int port, int total, AtomicInteger next, AtomicInteger faultsSent,
+  private static void runLane(Vertx vertx, HttpClient client, int port, int total, AtomicInteger next, AtomicInteger faultsSent,
                               AtomicInteger ok, AtomicInteger served500, AtomicInteger other, List<Throwable> errors,
                               Promise<Void> finished) {
     int i = next.getAndIncrement();
@@ -105,7 +114,7 @@ class SupervisedHttpTest {
     if (!uri.equals("/")) {
       faultsSent.incrementAndGet();
     }
-    get(client, port, uri, errors).onComplete(ar -> {
+    get(vertx, client, port, uri, errors).onComplete(ar -> {
       int status = ar.result();
       if (status == 200) {
         ok.incrementAndGet();
@@ -114,7 +123,7 @@ class SupervisedHttpTest {
       } else if (status != -1) {
         other.incrementAndGet();
       }
-      runLane(client, port, total, next, faultsSent, ok, served500, other, errors, finished);
+      runLane(vertx, client, port, total, next, faultsSent, ok, served500, other, errors, finished);
     });
   }
 
@@ -150,13 +159,13 @@ class SupervisedHttpTest {
     Future<Void> allHeld = held(vertx, 10);
     List<Future<Integer>> inFlight = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
-      inFlight.add(get(client, port, "/hold", errors));
+      inFlight.add(get(vertx, client, port, "/hold", errors));
     }
     allHeld.await(10, TimeUnit.SECONDS);
 
-    assertEquals(500, get(client, port, "/crash", errors).await(10, TimeUnit.SECONDS));
+    assertEquals(500, get(vertx, client, port, "/crash", errors).await(10, TimeUnit.SECONDS));
     awaitEvent(events, e -> e.getInteger("generation") == 2 && "running".equals(e.getString("state")));
-    assertEquals(200, get(client, port, "/", errors).await(10, TimeUnit.SECONDS), "the replacement serves");
+    assertEquals(200, get(vertx, client, port, "/", errors).await(10, TimeUnit.SECONDS), "the replacement serves");
     assertEquals(-1, indexOf(events, e -> e.getInteger("generation") == 1 && "stopped".equals(e.getString("state"))),
       "the old instance must wait for its requests in flight");
 
@@ -181,13 +190,13 @@ class SupervisedHttpTest {
       new PoolOptions().setHttp1MaxSize(8));
     List<Throwable> errors = new CopyOnWriteArrayList<>();
     Future<Void> isHeld = held(vertx, 1);
-    Future<Integer> endless = get(client, port, "/hold", errors);
+    Future<Integer> endless = get(vertx, client, port, "/hold", errors);
     isHeld.await(10, TimeUnit.SECONDS);
-    assertEquals(500, get(client, port, "/crash", errors).await(10, TimeUnit.SECONDS));
+    assertEquals(500, get(vertx, client, port, "/crash", errors).await(10, TimeUnit.SECONDS));
     // Never released: only the kill timer can stop the old instance (awaitEvent gives up after 20 s).
     awaitEvent(events, e -> e.getInteger("generation") == 1 && "stopped".equals(e.getString("state")));
     assertEquals(-1, endless.await(10, TimeUnit.SECONDS), "the endless request is cut with its instance");
-    assertEquals(200, get(client, port, "/", new ArrayList<>()).await(10, TimeUnit.SECONDS));
+    assertEquals(200, get(vertx, client, port, "/", new ArrayList<>()).await(10, TimeUnit.SECONDS));
     client.close().await();
   }
 
@@ -202,10 +211,10 @@ class SupervisedHttpTest {
     assertTrue(workers.stream().allMatch(w -> w.state() == WorkerState.RUNNING), workers.toString());
     HttpClient client = vertx.createHttpClient();
     List<Throwable> errors = new CopyOnWriteArrayList<>();
-    assertEquals(200, get(client, port, "/", errors).await(10, TimeUnit.SECONDS));
+    assertEquals(200, get(vertx, client, port, "/", errors).await(10, TimeUnit.SECONDS));
     vertx.undeploy(id).await(30, TimeUnit.SECONDS);
     assertTrue(Supervisor.workers(vertx).stream().noneMatch(w -> w.deploymentId().equals(id)));
-    assertEquals(-1, get(client, port, "/", errors).await(10, TimeUnit.SECONDS), "nothing listens any more");
+    assertEquals(-1, get(vertx, client, port, "/", errors).await(10, TimeUnit.SECONDS), "nothing listens any more");
     client.close().await();
   }
 
@@ -216,8 +225,8 @@ class SupervisedHttpTest {
     deployProbe(vertx, port, new JsonObject().put("errorPolicy", "continue")).await(30, TimeUnit.SECONDS);
     HttpClient client = vertx.createHttpClient();
     List<Throwable> errors = new CopyOnWriteArrayList<>();
-    assertEquals(500, get(client, port, "/crash", errors).await(10, TimeUnit.SECONDS));
-    assertEquals(200, get(client, port, "/", errors).await(10, TimeUnit.SECONDS));
+    assertEquals(500, get(vertx, client, port, "/crash", errors).await(10, TimeUnit.SECONDS));
+    assertEquals(200, get(vertx, client, port, "/", errors).await(10, TimeUnit.SECONDS));
     WorkerInfo worker = Supervisor.workers(vertx).get(0);
     assertEquals(1, worker.generation(), worker.toString());
     assertEquals(0, worker.restarts(), worker.toString());
@@ -237,10 +246,10 @@ class SupervisedHttpTest {
       .setConfig(new JsonObject().put("http.port", port))).await(30, TimeUnit.SECONDS);
     HttpClient client = vertx.createHttpClient();
     List<Throwable> errors = new CopyOnWriteArrayList<>();
-    assertEquals(200, get(client, port, "/", errors).await(10, TimeUnit.SECONDS));
-    assertEquals(500, get(client, port, "/crash", errors).await(10, TimeUnit.SECONDS));
+    assertEquals(200, get(vertx, client, port, "/", errors).await(10, TimeUnit.SECONDS));
+    assertEquals(500, get(vertx, client, port, "/crash", errors).await(10, TimeUnit.SECONDS));
     awaitEvent(events, e -> e.getInteger("generation") == 2 && "running".equals(e.getString("state")));
-    assertEquals(200, get(client, port, "/", errors).await(10, TimeUnit.SECONDS));
+    assertEquals(200, get(vertx, client, port, "/", errors).await(10, TimeUnit.SECONDS));
     assertEquals(List.of(), errors);
     client.close().await();
   }
