@@ -1,5 +1,13 @@
 package dev.vertxdomains.launcher;
 
+import dev.vertxdomains.cluster.ClusterConfig;
+import dev.vertxdomains.cluster.ClusterView;
+import dev.vertxdomains.management.ManagementServer;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Launcher;
 import io.vertx.core.Vertx;
@@ -11,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The project's {@code vertx} command: Vert.x's launcher ({@code run}, {@code bare}, {@code start}, {@code -cluster},
@@ -33,6 +42,11 @@ public class DomainsLauncher extends Launcher {
   public static final int DEPLOY_FAILED = 15;
 
   private static final Set<String> JSON_ARGUMENTS = Set.of("conf", "options", "deploymentOptions");
+  private static final Set<String> STARTS_VERTX = Set.of("run", "bare");
+  private static final Logger LOG = LoggerFactory.getLogger(DomainsLauncher.class);
+
+  private boolean clustered;
+  private HazelcastClusterManager clusterManager;
 
   /**
    * Runs the command line.
@@ -45,11 +59,26 @@ public class DomainsLauncher extends Launcher {
       fail(problem, BAD_INPUT);
       return;
     }
-    new DomainsLauncher().dispatch(args);
+    DomainsLauncher launcher = new DomainsLauncher();
+    launcher.clustered = args.length > 0 && (args[0].equals("bare") || java.util.Arrays.stream(args)
+      .anyMatch(a -> a.equals("-cluster") || a.equals("--cluster") || a.equals("-ha") || a.equals("--ha")));
+    launcher.dispatch(args);
+  }
+
+  /** Registers the project's {@code list} in place of Vert.x's. */
+  public DomainsLauncher() {
+    register(ListCommand.class, ListCommand::new);
   }
 
   /** Checks what Vert.x's launcher would accept silently; returns the problem, or {@code null}. */
   static String check(String[] args) {
+    if (args.length > 0 && STARTS_VERTX.contains(args[0])) {
+      try {
+        ManagementSettings.read(System.getenv(), System.getProperties());
+      } catch (IllegalArgumentException e) {
+        return e.getMessage();
+      }
+    }
     for (int i = 0; i < args.length; i++) {
       if (!args[i].startsWith("-")) {
         continue;
@@ -110,6 +139,50 @@ public class DomainsLauncher extends Launcher {
       SupervisorSettings.apply(config, System.getenv(), System.getProperties());
     } catch (IllegalArgumentException e) {
       fail(e.getMessage(), BAD_INPUT);
+    }
+  }
+
+  @Override
+  public VertxBuilder createVertxBuilder(VertxOptions options) {
+    VertxBuilder builder = super.createVertxBuilder(options);
+    if (clustered) {
+      try {
+        clusterManager = ClusterConfig.clusterManager(System.getenv(), System.getProperties());
+      } catch (IllegalArgumentException e) {
+        fail(e.getMessage(), BAD_INPUT);
+      }
+      builder.withClusterManager(clusterManager);
+    }
+    return builder;
+  }
+
+  @Override
+  public void afterStartingVertx(Vertx vertx) {
+    ClusterView view = null;
+    if (vertx.isClustered() && clusterManager != null) {
+      try {
+        view = ClusterView.start(vertx, clusterManager).await(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.warn("The cluster view could not start; list -cluster will not answer: {}", e.toString());
+      }
+    }
+    ManagementSettings settings = ManagementSettings.read(System.getenv(), System.getProperties());
+    if (!settings.enabled()) {
+      return;
+    }
+    try {
+      String node = view != null ? view.nodeId() : "local";
+      ManagementServer.start(vertx, settings.host(), settings.port(), node, view == null ? null : view::workers)
+        .await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      String line = "management endpoint " + settings.host() + ":" + settings.port() + ": " + rootMessage(e)
+        + "; set -D" + ManagementSettings.PORT_PROPERTY + " (0: any free port, off: none)";
+      try {
+        vertx.close().await(30, TimeUnit.SECONDS);
+      } catch (Exception ignored) {
+        // exiting anyway
+      }
+      fail(line, BAD_INPUT);
     }
   }
 

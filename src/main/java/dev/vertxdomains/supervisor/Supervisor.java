@@ -143,7 +143,12 @@ public final class Supervisor {
     });
   }
 
+  /** The Vert.x cluster node id, or {@code "local"}; Vert.x 5 has no public accessor for it. */
   static String nodeId(Vertx vertx) {
+    if (vertx.isClustered() && vertx instanceof io.vertx.core.internal.VertxInternal internal
+      && internal.clusterManager() != null) {
+      return internal.clusterManager().getNodeId();
+    }
     return "local";
   }
 

@@ -114,7 +114,7 @@ public final class Worker {
     long up = state == WorkerState.RUNNING || state == WorkerState.DRAINING
       ? System.currentTimeMillis() - startedAt : 0;
     return new WorkerInfo(slot.group.deploymentId(), slot.group.verticleName, slot.id(), generation,
-      slot.group.nodeId(), state, slot.restarts(), up, lastError);
+      slot.group.nodeId(), state, slot.restarts(), up, lastError != null ? lastError : slot.lastError);
   }
 
   // ----------------------------------------------------------------------------------------------------------------
@@ -137,6 +137,7 @@ public final class Worker {
 
   void lastError(Throwable error) {
     lastError = error.getClass().getName() + (error.getMessage() != null ? ": " + error.getMessage() : "");
+    slot.lastError = lastError;
   }
 
   void lastError(DomainError error) {

@@ -13,7 +13,8 @@ import io.vertx.core.json.JsonObject;
  * @param state        the instance's state
  * @param restarts     how many times the slot replaced an instance
  * @param uptimeMillis how long the instance has been running, or 0
- * @param lastError    the last error's type and message, or {@code null}
+ * @param lastError    the type and message of the slot's last error (this instance's, or the one that made the
+ *                     slot replace its predecessor), or {@code null}
  */
 public record WorkerInfo(String deploymentId, String verticle, String worker, int generation, String node,
                          WorkerState state, long restarts, long uptimeMillis, String lastError) {

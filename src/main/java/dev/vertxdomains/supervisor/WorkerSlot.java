@@ -143,6 +143,9 @@ final class WorkerSlot implements Deployable {
     }
   }
 
+  /** The last error of any instance of this slot, shown for its replacement too. */
+  volatile String lastError;
+
   private void onFailedStart(Worker worker, Throwable cause) {
     worker.lastError(cause);
     worker.state(WorkerState.STOPPED);

@@ -1,25 +1,20 @@
 package dev.vertxdomains.launcher;
 
+import dev.vertxdomains.testing.JarProcess;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,40 +22,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The fat jar as a process: a supervised server from conf/, and each kind of bad input refused at once. */
 class LauncherIT {
 
-  private static final String JAR = System.getProperty("jar.path", "target/vertx-domains.jar");
   private static final String HELLO = "dev.vertxdomains.examples.HelloServer";
+  /** Runs that start Vert.x take any free management port, so that they never collide. */
+  private static final List<String> ANY_MANAGEMENT_PORT = List.of("-Dvertx-domains.management.port=0");
 
   @TempDir
   Path dir;
 
-  static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+  private JarProcess.Result run(List<String> javaOptions, String... args) throws Exception {
+    List<String> options = new ArrayList<>(ANY_MANAGEMENT_PORT);
+    options.addAll(javaOptions);
+    return JarProcess.run(options, args);
   }
 
-  /** Runs the jar to its exit (at most 60 s); returns its exit code and output. */
-  record Run(int code, String output) {
-  }
-
-  private Run run(List<String> javaOptions, String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.addAll(javaOptions);
-    command.add("-jar");
-    command.add(Path.of(JAR).toAbsolutePath().toString());
-    command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    boolean exited = process.waitFor(60, TimeUnit.SECONDS);
-    if (!exited) {
-      process.destroyForcibly();
-    }
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(exited, "the process must exit by itself on bad input: " + output);
-    return new Run(process.exitValue(), output);
-  }
-
-  private void assertRefused(Run run, String expected) {
+  private void assertRefused(JarProcess.Result run, String expected) {
     assertEquals(DomainsLauncher.BAD_INPUT, run.code(), run.output());
     assertTrue(run.output().contains("vertx-domains: " + expected), run.output());
   }
@@ -95,11 +70,11 @@ class LauncherIT {
   @Test
   @DisplayName("unknown verticle and port in use: one line, deployment exit code")
   void deployFailures() throws Exception {
-    Run unknown = run(List.of(), "run", "com.example.Nope");
+    JarProcess.Result unknown = run(List.of(), "run", "com.example.Nope");
     assertEquals(DomainsLauncher.DEPLOY_FAILED, unknown.code(), unknown.output());
     assertTrue(unknown.output().contains("vertx-domains: could not deploy"), unknown.output());
     try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-      Run inUse = run(List.of(), "run", HELLO, "-conf",
+      JarProcess.Result inUse = run(List.of(), "run", HELLO, "-conf",
         "{\"http.port\": " + taken.getLocalPort() + ", \"http.host\": \"127.0.0.1\"}");
       assertEquals(DomainsLauncher.DEPLOY_FAILED, inUse.code(), inUse.output());
       assertTrue(inUse.output().contains("port in use"), inUse.output());
@@ -107,59 +82,54 @@ class LauncherIT {
   }
 
   @Test
-  @DisplayName("run HelloServer (supervised by default) with -conf: /crash answers 500, the worker recycles, / answers 200")
+  @DisplayName("bad management port setting, and management port in use: refused, naming the property")
+  void managementPort() throws Exception {
+    assertRefused(JarProcess.run(List.of("-Dvertx-domains.management.port=http"), "run", HELLO),
+      "vertx-domains.management.port: must be a port from 0 to 65535");
+    try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      JarProcess.Result inUse = JarProcess.run(List.of("-Dvertx-domains.management.port=" + taken.getLocalPort()),
+        "run", HELLO, "-conf", "{\"http.port\": " + JarProcess.freePort() + ", \"http.host\": \"127.0.0.1\"}");
+      assertRefused(inUse, "management endpoint 127.0.0.1:" + taken.getLocalPort() + ": port in use");
+    }
+    JarProcess.Result nobody = JarProcess.run(List.of(), "list", "-port", Integer.toString(JarProcess.freePort()));
+    assertEquals(ListCommand.UNREACHABLE, nobody.code(), nobody.output());
+    assertTrue(nobody.output().contains("vertx-domains: no vertx-domains process answers on 127.0.0.1:"),
+      nobody.output());
+  }
+
+  @Test
+  @DisplayName("the quick start: HelloServer supervised with 2 instances; /error recycles a worker, seen in the log "
+    + "and in list; / answers 200")
   void runsSupervisedServer() throws Exception {
-    int port = freePort();
+    int port = JarProcess.freePort();
+    int management = JarProcess.freePort();
     Path conf = Files.writeString(dir.resolve("hello.json"),
       "{\"http.port\": " + port + ", \"http.host\": \"127.0.0.1\", \"supervisor\": {\"killTimeoutMs\": 2000}}");
-    List<String> command = List.of(ProcessHandle.current().info().command().orElse("java"), "-jar",
-      Path.of(JAR).toAbsolutePath().toString(), "run", HELLO, "-instances", "2", "-conf", conf.toString());
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-        StandardCharsets.UTF_8))) {
-        for (String line; (line = in.readLine()) != null; ) {
-          lines.add(line);
-        }
-      } catch (Exception ignored) {
-        // the process ended
-      }
-    });
-    reader.start();
-    try {
-      awaitLine(lines, "Succeeded in deploying verticle");
+    try (JarProcess process = JarProcess.start("hello", List.of("-Dvertx-domains.management.port=" + management),
+      "run", HELLO, "-instances", "2", "-conf", conf.toString())) {
+      process.awaitLine("Succeeded in deploying verticle", 60);
+      JarProcess.Result before = JarProcess.run(List.of(), "list", "-port", Integer.toString(management));
+      assertEquals(0, before.code(), before.output());
+      List<String> rows = before.output().lines().toList();
+      assertTrue(rows.get(0).startsWith("DEPLOYMENT  WORKER"), before.output());
+      assertEquals(2, rows.stream().filter(r -> r.contains(" running ")).count(), before.output());
+
       // HTTP/1.1: the JDK client would otherwise upgrade to h2c, whose drain (GOAWAY) is not covered yet.
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(5)).build();
       URI base = URI.create("http://127.0.0.1:" + port);
-      assertEquals(500, http.send(HttpRequest.newBuilder(base.resolve("/crash")).build(),
+      assertEquals(500, http.send(HttpRequest.newBuilder(base.resolve("/error")).build(),
         HttpResponse.BodyHandlers.ofString()).statusCode());
-      awaitLine(lines, "Recycling worker");
+      process.awaitLine("Recycling worker", 30);
       HttpResponse<String> ok = http.send(HttpRequest.newBuilder(base.resolve("/")).build(),
         HttpResponse.BodyHandlers.ofString());
       assertEquals(200, ok.statusCode());
       assertEquals("ok", ok.body());
-    } finally {
-      process.destroy();
-      process.waitFor(30, TimeUnit.SECONDS);
-      process.destroyForcibly();
-    }
-  }
 
-  private static void awaitLine(BlockingQueue<String> lines, String text) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    List<String> seen = new ArrayList<>();
-    while (System.nanoTime() < deadline) {
-      String line = lines.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-      if (line == null) {
-        break;
-      }
-      seen.add(line);
-      if (line.contains(text)) {
-        return;
-      }
+      JarProcess.Result after = JarProcess.run(List.of(), "list", "-port", Integer.toString(management));
+      assertEquals(0, after.code(), after.output());
+      assertTrue(after.output().lines().anyMatch(r -> r.matches(".*#2 +local +running +1 .*GET /error: a timer failed")),
+        "the recycled worker: second generation, one restart, the error that caused it:\n" + after.output());
     }
-    throw new AssertionError("no line containing '" + text + "' within 30 s: " + seen);
   }
 }

@@ -1,0 +1,100 @@
+package dev.vertxdomains.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.InvalidConfigurationException;
+import com.hazelcast.config.XmlConfigBuilder;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The Hazelcast configuration of a vertx-domains node.
+ * <p>
+ * The file is {@code -Dvertx.hazelcast.config} when set (Vert.x's own property), else {@value #DEFAULT_FILE} in the
+ * working directory, else the copy of it inside the jar. Its placeholders are filled from system properties, else
+ * environment variables, else defaults:
+ * <table>
+ *   <caption>Placeholders</caption>
+ *   <tr><th>property</th><th>environment</th><th>default</th></tr>
+ *   <tr><td>{@value #MEMBERS}</td><td>VERTX_DOMAINS_CLUSTER_MEMBERS</td><td>127.0.0.1</td></tr>
+ *   <tr><td>{@value #INTERFACE}</td><td>VERTX_DOMAINS_CLUSTER_INTERFACE</td><td>127.0.0.1</td></tr>
+ *   <tr><td>{@value #PORT}</td><td>VERTX_DOMAINS_CLUSTER_PORT</td><td>5701</td></tr>
+ *   <tr><td>{@value #NAME}</td><td>VERTX_DOMAINS_CLUSTER_NAME</td><td>vertx-domains</td></tr>
+ * </table>
+ */
+public final class ClusterConfig {
+
+  /** The configuration file used when no other is named. */
+  public static final String DEFAULT_FILE = "conf/cluster.xml";
+  /** Comma-separated members to contact: {@code host}, {@code host:port} or {@code host:port-port}. */
+  public static final String MEMBERS = "vertx-domains.cluster.members";
+  /** The interface Hazelcast binds. */
+  public static final String INTERFACE = "vertx-domains.cluster.interface";
+  /** The first Hazelcast port tried. */
+  public static final String PORT = "vertx-domains.cluster.port";
+
+  /** The cluster's name: only members with the same name form a cluster. */
+  public static final String NAME = "vertx-domains.cluster.name";
+
+  private static final Map<String, String> DEFAULTS = Map.of(MEMBERS, "127.0.0.1", INTERFACE, "127.0.0.1",
+    PORT, "5701", NAME, "vertx-domains");
+
+  private ClusterConfig() {
+  }
+
+  /**
+   * Loads the configuration.
+   *
+   * @param env        the environment variables
+   * @param properties the system properties
+   * @return the Hazelcast configuration
+   * @throws IllegalArgumentException naming the file or the setting that is wrong
+   */
+  public static Config load(Map<String, String> env, Properties properties) {
+    Properties values = new Properties();
+    values.putAll(properties);
+    DEFAULTS.forEach((name, fallback) -> {
+      String value = properties.getProperty(name);
+      if (value == null) {
+        value = env.getOrDefault(name.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'), fallback);
+      }
+      values.setProperty(name, value.trim());
+    });
+    String port = values.getProperty(PORT);
+    if (!port.matches("\\d{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+      throw new IllegalArgumentException(PORT + ": must be a port from 1 to 65535, got '" + port + "'");
+    }
+    String named = properties.getProperty("vertx.hazelcast.config");
+    Path file = Path.of(named != null ? named : DEFAULT_FILE);
+    try (InputStream in = Files.isRegularFile(file) ? Files.newInputStream(file)
+      : named == null ? ClusterConfig.class.getResourceAsStream("/cluster.xml") : null) {
+      if (in == null) {
+        throw new IllegalArgumentException(named != null
+          ? "-Dvertx.hazelcast.config: no such file: " + named
+          : DEFAULT_FILE + ": not found, and no cluster.xml in the jar");
+      }
+      XmlConfigBuilder builder = new XmlConfigBuilder(in);
+      builder.setProperties(values);
+      return builder.build();
+    } catch (IOException | InvalidConfigurationException e) {
+      throw new IllegalArgumentException(file + ": not a valid Hazelcast configuration: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A Hazelcast cluster manager with {@link #load the configuration}.
+   *
+   * @param env        the environment variables
+   * @param properties the system properties
+   * @return the cluster manager, to give to {@code Vertx.builder().withClusterManager(...)}
+   */
+  public static HazelcastClusterManager clusterManager(Map<String, String> env, Properties properties) {
+    return new HazelcastClusterManager(load(env, properties));
+  }
+}

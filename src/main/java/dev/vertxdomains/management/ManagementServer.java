@@ -1,0 +1,113 @@
+package dev.vertxdomains.management;
+
+import dev.vertxdomains.supervisor.Supervisor;
+import dev.vertxdomains.supervisor.WorkerInfo;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * The management endpoint of a process: read-only JSON over HTTP, bound to {@value #DEFAULT_HOST} unless configured.
+ * <ul>
+ *   <li>{@code GET /workers}: this process's supervised workers:
+ *       {@code {"node": ..., "scope": "local", "workers": [WorkerInfo JSON, ...]}};</li>
+ *   <li>{@code GET /workers?scope=cluster}: every node's workers, from the cluster view given to {@link #start}
+ *       ({@code "scope": "cluster"}); 409 when the process is not clustered.</li>
+ * </ul>
+ * Anything else answers 404; other methods 405. Nothing in an answer comes from a request, so nothing leaks.
+ */
+public final class ManagementServer {
+
+  /** The default bind address: loopback only. */
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  /** The default port. */
+  public static final int DEFAULT_PORT = 9191;
+
+  private static final Logger LOG = LoggerFactory.getLogger(ManagementServer.class);
+
+  private final Vertx vertx;
+  private final Supplier<Future<List<WorkerInfo>>> clusterWorkers;
+  private final String node;
+
+  private ManagementServer(Vertx vertx, String node, Supplier<Future<List<WorkerInfo>>> clusterWorkers) {
+    this.vertx = vertx;
+    this.node = node;
+    this.clusterWorkers = clusterWorkers;
+  }
+
+  /**
+   * Starts the endpoint.
+   *
+   * @param vertx          the Vert.x instance whose workers it lists
+   * @param host           the address to bind, normally {@value #DEFAULT_HOST}
+   * @param port           the port; 0 picks a free one
+   * @param node           this node's name in answers
+   * @param clusterWorkers the cluster-wide worker list, or {@code null} when not clustered
+   * @return the listening server (its {@code actualPort()} is the port)
+   */
+  public static Future<HttpServer> start(Vertx vertx, String host, int port, String node,
+                                         Supplier<Future<List<WorkerInfo>>> clusterWorkers) {
+    Objects.requireNonNull(host, "host");
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port: must be from 0 to 65535, got " + port);
+    }
+    ManagementServer server = new ManagementServer(vertx, node, clusterWorkers);
+    return vertx.createHttpServer().requestHandler(server::handle).listen(port, host)
+      .onSuccess(s -> LOG.info("Management endpoint on http://{}:{}/workers", host, s.actualPort()));
+  }
+
+  private void handle(HttpServerRequest request) {
+    if (!"/workers".equals(request.path())) {
+      reply(request, 404, error("not found; GET /workers[?scope=cluster]"));
+      return;
+    }
+    if (request.method() != io.vertx.core.http.HttpMethod.GET) {
+      request.response().putHeader("Allow", "GET");
+      reply(request, 405, error("method not allowed; use GET"));
+      return;
+    }
+    String scope = request.getParam("scope", "local");
+    Future<List<WorkerInfo>> workers;
+    switch (scope) {
+      case "local" -> workers = Future.succeededFuture(Supervisor.workers(vertx));
+      case "cluster" -> {
+        if (clusterWorkers == null) {
+          reply(request, 409, error("this process is not clustered; drop -cluster"));
+          return;
+        }
+        workers = clusterWorkers.get();
+      }
+      default -> {
+        reply(request, 400, error("scope: must be local or cluster"));
+        return;
+      }
+    }
+    workers.onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("Cannot read the {} worker list", scope, ar.cause());
+        reply(request, 503, error("the " + scope + " worker list is unavailable"));
+        return;
+      }
+      JsonArray list = new JsonArray();
+      ar.result().forEach(info -> list.add(info.toJson()));
+      reply(request, 200, new JsonObject().put("node", node).put("scope", scope).put("workers", list));
+    });
+  }
+
+  private static JsonObject error(String message) {
+    return new JsonObject().put("error", message);
+  }
+
+  private static void reply(HttpServerRequest request, int status, JsonObject body) {
+    request.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+  }
+}

@@ -1,0 +1,198 @@
+package dev.vertxdomains.cluster;
+
+import dev.vertxdomains.testing.JarProcess;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Separate JVMs clustered with Hazelcast on 127.0.0.1 (TCP-IP join): the jar as nodes, this JVM as a client node.
+ */
+class ClusterIT {
+
+  private static final String WORK = "dev.vertxdomains.examples.WorkService";
+  private static final String HELLO = "dev.vertxdomains.examples.HelloServer";
+
+  private final List<JarProcess> nodes = new ArrayList<>();
+  private final String clusterName = "it-" + UUID.randomUUID();
+  private int[] hazelcastPorts;
+  private String members;
+  private Vertx client;
+
+  @BeforeEach
+  void ports() throws Exception {
+    hazelcastPorts = new int[] {JarProcess.freePort(), JarProcess.freePort(), JarProcess.freePort()};
+    List<String> list = new ArrayList<>();
+    for (int port : hazelcastPorts) {
+      list.add("127.0.0.1:" + port);
+    }
+    members = String.join(",", list);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (client != null) {
+      client.close().await(30, TimeUnit.SECONDS);
+    }
+    for (JarProcess node : nodes) {
+      node.close();
+      // Each node's output, for reading after a failure.
+      java.nio.file.Files.writeString(java.nio.file.Path.of("target", "ClusterIT-" + node.name() + ".log"),
+        node.output());
+    }
+  }
+
+  private List<String> clusterOptions(int index, int managementPort) {
+    return List.of("-Dvertx-domains.cluster.name=" + clusterName, "-Dvertx-domains.cluster.members=" + members,
+      "-Dvertx-domains.cluster.port=" + hazelcastPorts[index], "-Dvertx-domains.management.port=" + managementPort,
+      "-Xmx256m");
+  }
+
+  private JarProcess node(String name, int index, int managementPort, String... args) throws Exception {
+    JarProcess node = JarProcess.start(name, clusterOptions(index, managementPort), args);
+    nodes.add(node);
+    return node;
+  }
+
+  /** This JVM joins the cluster as a node without HA (it never receives failed-over deployments). */
+  private Vertx joinAsClient(int index) throws Exception {
+    Properties properties = new Properties();
+    properties.setProperty(ClusterConfig.NAME, clusterName);
+    properties.setProperty(ClusterConfig.MEMBERS, members);
+    properties.setProperty(ClusterConfig.PORT, Integer.toString(hazelcastPorts[index]));
+    VertxOptions options = new VertxOptions();
+    options.getEventBusOptions().setHost("127.0.0.1");
+    return Vertx.builder().with(options)
+      .withClusterManager(ClusterConfig.clusterManager(System.getenv(), properties))
+      .buildClustered().await(60, TimeUnit.SECONDS);
+  }
+
+  /** Polls a management endpoint's cluster view until {@code match} holds (at most 60 s); returns the workers. */
+  private static JsonArray awaitView(int managementPort, Predicate<JsonArray> match) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    JsonArray last = null;
+    Exception error = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        last = JarProcess.getJson(managementPort, "/workers?scope=cluster").getJsonArray("workers");
+        if (match.test(last)) {
+          return last;
+        }
+      } catch (Exception e) {
+        error = e; // not up yet
+      }
+      Thread.sleep(200); // polling an external process's endpoint: there is no event to wait on
+    }
+    throw new AssertionError("cluster view on :" + managementPort + " never matched; last: " + last, error);
+  }
+
+  /** Who and where each worker is, without the times. */
+  private static java.util.Set<String> identities(JsonArray workers) {
+    return workers.stream().map(JsonObject.class::cast)
+      .map(w -> w.getString("worker") + "#" + w.getInteger("generation") + "@" + w.getString("node") + ":"
+        + w.getString("state"))
+      .collect(java.util.stream.Collectors.toSet());
+  }
+
+  private static long count(JsonArray workers, String verticle, String state) {
+    return workers.stream().map(JsonObject.class::cast)
+      .filter(w -> w.getString("verticle").equals(verticle) && w.getString("state").equals(state)).count();
+  }
+
+  private static String nodeOf(JsonArray workers, String verticle) {
+    return workers.stream().map(JsonObject.class::cast).filter(w -> w.getString("verticle").equals(verticle))
+      .map(w -> w.getString("node")).findFirst().orElseThrow();
+  }
+
+  @Test
+  @DisplayName("kill -9 the node of a supervised -ha WorkService: it answers again from the survivor, supervised, "
+    + "and the cluster view drops the dead node")
+  void failoverAfterKill() throws Exception {
+    int managementA = JarProcess.freePort();
+    int managementB = JarProcess.freePort();
+    JarProcess a = node("A", 0, managementA, "run", WORK, "-ha", "-hagroup", "it", "-quorum", "1",
+      "-instances", "2", "-conf", "{\"address\": \"it.work\"}", "-cluster-host", "127.0.0.1",
+      "-cluster-port", Integer.toString(JarProcess.freePort()));
+    JarProcess b = node("B", 1, managementB, "bare", "-hagroup", "it", "-cluster-host", "127.0.0.1",
+      "-options", "{\"eventLoopPoolSize\": 2}");
+    a.awaitLine("Succeeded in deploying verticle", 90);
+    JsonArray before = awaitView(managementB, w -> count(w, WORK, "running") == 2);
+    String nodeA = nodeOf(before, WORK);
+    awaitView(managementA, w -> identities(w).equals(identities(before))); // every node shows the same workers
+
+    client = joinAsClient(2);
+    assertEquals("ok", request("ok").await(30, TimeUnit.SECONDS));
+
+    // Keep requesting while node A is killed; measure how long the service did not answer.
+    List<Long> answered = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Promise<Void> warm = Promise.promise();
+    Promise<Void> recovered = Promise.promise();
+    long[] killedAt = new long[1];
+    long timer = client.setPeriodic(20, id -> request("ok").onSuccess(r -> {
+      long now = System.nanoTime();
+      answered.add(now);
+      if (answered.size() >= 5) {
+        warm.tryComplete();
+      }
+      if (killedAt[0] != 0 && now > killedAt[0]) {
+        recovered.tryComplete();
+      }
+    }));
+    warm.future().await(30, TimeUnit.SECONDS); // answers flow before the kill, to measure from the last one
+    killedAt[0] = System.nanoTime();
+    a.process().destroyForcibly(); // SIGKILL
+    recovered.future().await(60, TimeUnit.SECONDS);
+    client.cancelTimer(timer);
+    long lastBefore = answered.stream().filter(t -> t < killedAt[0]).max(Long::compare).orElse(killedAt[0]);
+    long firstAfter = answered.stream().filter(t -> t > killedAt[0]).min(Long::compare).orElseThrow();
+    System.out.printf("failover: WorkService unavailable for %d ms after kill -9%n",
+      TimeUnit.NANOSECONDS.toMillis(firstAfter - lastBefore));
+
+    JsonArray after = awaitView(managementB, w -> count(w, WORK, "running") == 2
+      && w.stream().map(JsonObject.class::cast).noneMatch(x -> x.getString("node").equals(nodeA)));
+    assertTrue(after.stream().map(JsonObject.class::cast).allMatch(w -> !w.getString("node").equals(nodeA)),
+      "the dead node's workers are gone: " + after);
+    b.awaitLine("Successfully redeployed verticle supervised:" + WORK, 10);
+
+    JarProcess.Result list = JarProcess.run(List.of(), "list", "-cluster", "-port", Integer.toString(managementB));
+    assertEquals(0, list.code(), list.output());
+    assertEquals(2, list.output().lines().filter(l -> l.contains("running")).count(), list.output());
+  }
+
+  @Test
+  @DisplayName("run -cluster: list -cluster shows the node's workers; list without a process fails clearly")
+  void listCluster() throws Exception {
+    int management = JarProcess.freePort();
+    int http = JarProcess.freePort();
+    JarProcess node = node("solo", 0, management, "run", HELLO, "-cluster", "-instances", "2",
+      "-conf", "{\"http.port\": " + http + ", \"http.host\": \"127.0.0.1\"}");
+    node.awaitLine("Succeeded in deploying verticle", 90);
+    JarProcess.Result list = JarProcess.run(List.of(), "list", "-cluster", "-port", Integer.toString(management));
+    assertEquals(0, list.code(), list.output());
+    assertTrue(list.output().startsWith("DEPLOYMENT"), list.output());
+    assertEquals(2, list.output().lines().filter(l -> l.contains(" running ")).count(), list.output());
+  }
+
+  private Future<String> request(String body) {
+    return client.eventBus().<String>request("it.work", body, new DeliveryOptions().setSendTimeout(1000))
+      .map(msg -> msg.body());
+  }
+}

@@ -1,0 +1,176 @@
+package dev.vertxdomains.testing;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/** The fat jar running as a separate JVM, its output recorded line by line. */
+public final class JarProcess implements AutoCloseable {
+
+  /** The jar under test (set by failsafe). */
+  public static final String JAR = System.getProperty("jar.path", "target/vertx-domains.jar");
+
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+    .connectTimeout(Duration.ofSeconds(5)).build();
+
+  private final String name;
+  private final Process process;
+  private final List<String> lines = new CopyOnWriteArrayList<>();
+
+  private JarProcess(String name, Process process) {
+    this.name = name;
+    this.process = process;
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
+        StandardCharsets.UTF_8))) {
+        for (String line; (line = in.readLine()) != null; ) {
+          synchronized (lines) {
+            lines.add(line);
+            lines.notifyAll();
+          }
+        }
+      } catch (IOException ignored) {
+        // the process ended
+      }
+    }, "output-" + name);
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  /** The java command line for the jar: this JVM's java, the options, {@code -jar}, the arguments. */
+  public static List<String> command(List<String> javaOptions, List<String> args) {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(javaOptions);
+    command.add("-jar");
+    command.add(Path.of(JAR).toAbsolutePath().toString());
+    command.addAll(args);
+    return command;
+  }
+
+  /** Starts the jar; stdout and stderr are recorded together. */
+  public static JarProcess start(String name, List<String> javaOptions, String... args) throws IOException {
+    Process process = new ProcessBuilder(command(javaOptions, List.of(args))).redirectErrorStream(true).start();
+    return new JarProcess(name, process);
+  }
+
+  /** A port free at the time of the call. */
+  public static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** Waits for an output line containing {@code text} (at most {@code seconds}); returns it. */
+  public String awaitLine(String text, int seconds) throws InterruptedException {
+    return awaitLine(line -> line.contains(text), "containing '" + text + "'", seconds);
+  }
+
+  /** Waits for an output line matching; returns it. */
+  public String awaitLine(Predicate<String> match, String what, int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    int seen = 0;
+    synchronized (lines) {
+      while (true) {
+        for (; seen < lines.size(); seen++) {
+          if (match.test(lines.get(seen))) {
+            return lines.get(seen);
+          }
+        }
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0 || (!process.isAlive() && seen == lines.size())) {
+          throw new AssertionError(name + ": no line " + what + " within " + seconds + " s:\n" + output());
+        }
+        lines.wait(Math.min(left, 200));
+      }
+    }
+  }
+
+  /** The name given at start. */
+  public String name() {
+    return name;
+  }
+
+  /** Everything printed so far. */
+  public String output() {
+    return String.join("\n", lines);
+  }
+
+  /** The OS process. */
+  public Process process() {
+    return process;
+  }
+
+  /** Sends a signal ({@code STOP}, {@code CONT}, {@code KILL}) with {@code kill}. */
+  public void signal(String signal) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed");
+    }
+  }
+
+  /** GETs a management endpoint's JSON. */
+  public static JsonObject getJson(int port, String pathAndQuery) throws IOException, InterruptedException {
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+      + pathAndQuery)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IOException("HTTP " + response.statusCode() + ": " + response.body());
+    }
+    return new JsonObject(response.body());
+  }
+
+  /** Runs the jar to its exit (at most 60 s); returns exit code and output. */
+  public static Result run(List<String> javaOptions, String... args) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder(command(javaOptions, List.of(args))).redirectErrorStream(true).start();
+    byte[][] out = new byte[1][];
+    Thread reader = new Thread(() -> {
+      try {
+        out[0] = process.getInputStream().readAllBytes();
+      } catch (IOException e) {
+        out[0] = new byte[0];
+      }
+    });
+    reader.start();
+    boolean exited = process.waitFor(60, TimeUnit.SECONDS);
+    if (!exited) {
+      process.destroyForcibly();
+    }
+    reader.join(10_000);
+    String output = out[0] == null ? "" : new String(out[0], StandardCharsets.UTF_8);
+    if (!exited) {
+      throw new AssertionError("the process did not exit by itself within 60 s: " + output);
+    }
+    return new Result(process.exitValue(), output);
+  }
+
+  /** A finished run. */
+  public record Result(int code, String output) {
+  }
+
+  /** Stops the process (SIGTERM, then SIGKILL after 20 s). */
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+}
