@@ -1,8 +1,10 @@
 package dev.vertxdomains.launcher;
 
+import dev.vertxdomains.cluster.ClusterClaims;
 import dev.vertxdomains.cluster.ClusterConfig;
 import dev.vertxdomains.cluster.ClusterView;
 import dev.vertxdomains.management.ManagementServer;
+import dev.vertxdomains.supervisor.Supervisor;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -160,6 +162,7 @@ public class DomainsLauncher extends Launcher {
   public void afterStartingVertx(Vertx vertx) {
     ClusterView view = null;
     if (vertx.isClustered() && clusterManager != null) {
+      ClusterClaims.install(vertx, clusterManager);
       try {
         view = ClusterView.start(vertx, clusterManager).await(30, TimeUnit.SECONDS);
       } catch (Exception e) {
@@ -184,6 +187,12 @@ public class DomainsLauncher extends Launcher {
       }
       fail(line, BAD_INPUT);
     }
+  }
+
+  @Override
+  public void beforeDeployingVerticle(DeploymentOptions deploymentOptions) {
+    // An HA deployment gets its identity here, recorded by Vert.x HA and kept across failovers.
+    Supervisor.withHaId(deploymentOptions);
   }
 
   @Override

@@ -29,6 +29,7 @@ final class SupervisedGroup {
   private volatile String nodeId = "local";
   private volatile boolean gaveUp;
   private int nextSlot;
+  private volatile io.vertx.core.Future<Void> claimed;
 
   SupervisedGroup(String verticleName, Callable<? extends Deployable> factory) {
     this.verticleName = verticleName;
@@ -46,6 +47,9 @@ final class SupervisedGroup {
         .setInstances(1);
       nodeId = Supervisor.nodeId(context.owner());
       Supervisor.register(context.owner(), this);
+      DeploymentClaims claims = Supervisor.claims(context.owner());
+      claimed = options.haId() == null || claims == null
+        ? io.vertx.core.Future.succeededFuture() : claims.claim(options.haId(), verticleName);
     }
     slots.add(slot);
     return ++nextSlot;
@@ -55,6 +59,10 @@ final class SupervisedGroup {
     slots.remove(slot);
     if (slots.isEmpty()) {
       Supervisor.unregister(vertx, this);
+      DeploymentClaims claims = Supervisor.claims(vertx);
+      if (claims != null && options.haId() != null && claimed.succeeded()) {
+        claims.release(options.haId());
+      }
       vertx.eventBus().publish(Supervisor.EVENTS_ADDRESS, new JsonObject()
           .put("type", "undeployed").put("deployment", deploymentId()).put("verticle", verticleName)
           .put("node", nodeId()).put("gaveUp", gaveUp),
@@ -83,6 +91,11 @@ final class SupervisedGroup {
 
   boolean gaveUp() {
     return gaveUp;
+  }
+
+  /** Completes when this node may run the deployment (see {@link DeploymentClaims}). */
+  io.vertx.core.Future<Void> claimed() {
+    return claimed;
   }
 
   String deploymentId() {

@@ -40,6 +40,7 @@ public final class Supervisor {
 
   private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
   private static final Map<Vertx, Set<SupervisedGroup>> GROUPS = new ConcurrentHashMap<>();
+  private static final Map<Vertx, DeploymentClaims> CLAIMS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
   private Supervisor() {
   }
@@ -55,7 +56,47 @@ public final class Supervisor {
    */
   public static Future<String> deploy(Vertx vertx, String verticleName, DeploymentOptions options) {
     Objects.requireNonNull(verticleName, "verticleName");
-    return vertx.deployVerticle(PREFIX + ":" + verticleName, options);
+    return vertx.deployVerticle(PREFIX + ":" + verticleName, withHaId(options));
+  }
+
+  /**
+   * For an HA deployment, the options with a fresh {@link SupervisorOptions#haId()} (unless they have one): Vert.x HA
+   * records the options, so the id follows the deployment from node to node.
+   *
+   * @param options deployment options
+   * @return the same options, with the id added when {@code ha} is set
+   */
+  public static DeploymentOptions withHaId(DeploymentOptions options) {
+    if (options == null || !options.isHa()) {
+      return options;
+    }
+    io.vertx.core.json.JsonObject config = options.getConfig() == null
+      ? new io.vertx.core.json.JsonObject() : options.getConfig().copy();
+    Object section = config.getValue(SupervisorOptions.CONFIG_KEY);
+    io.vertx.core.json.JsonObject supervisor = section instanceof io.vertx.core.json.JsonObject json
+      ? json : new io.vertx.core.json.JsonObject();
+    if (section != null && !(section instanceof io.vertx.core.json.JsonObject)) {
+      return options; // invalid: the deployment reports it
+    }
+    if (!supervisor.containsKey("haId")) {
+      supervisor.put("haId", java.util.UUID.randomUUID().toString());
+    }
+    config.put(SupervisorOptions.CONFIG_KEY, supervisor);
+    return options.setConfig(config);
+  }
+
+  /**
+   * Installs the cluster-wide record of HA deployments for a Vert.x instance (done by the cluster layer).
+   *
+   * @param vertx  the Vert.x instance
+   * @param claims the record
+   */
+  public static void useClaims(Vertx vertx, DeploymentClaims claims) {
+    CLAIMS.put(vertx, Objects.requireNonNull(claims, "claims"));
+  }
+
+  static DeploymentClaims claims(Vertx vertx) {
+    return CLAIMS.get(vertx);
   }
 
   /**
@@ -100,7 +141,7 @@ public final class Supervisor {
       return Future.failedFuture(e);
     }
     SupervisedGroup group = new SupervisedGroup(name, supplier::get);
-    return vertx.deployVerticle(() -> new WorkerSlot(group), options);
+    return vertx.deployVerticle(() -> new WorkerSlot(group), withHaId(options));
   }
 
   /**

@@ -25,6 +25,9 @@ import java.util.Set;
  *   <tr><td>giveUp</td><td>stop</td><td>{@code stop} the deployment, or drain everything and {@code exit} the JVM</td></tr>
  *   <tr><td>exitCode</td><td>70</td><td>the exit code for {@code giveUp: exit} (1 to 255)</td></tr>
  *   <tr><td>errorPolicy</td><td>recycle</td><td>after a request error: {@code recycle} the instance, or {@code continue}</td></tr>
+ *   <tr><td>haId</td><td>none</td><td>the identity of an HA deployment across failovers, set by
+ *       {@link Supervisor#deploy(io.vertx.core.Vertx, String, io.vertx.core.DeploymentOptions)} and the launcher;
+ *       with {@link DeploymentClaims} installed, only one node runs it</td></tr>
  * </table>
  */
 public final class SupervisorOptions {
@@ -33,7 +36,8 @@ public final class SupervisorOptions {
   public static final String CONFIG_KEY = "supervisor";
 
   private static final Set<String> KEYS = Set.of("killTimeoutMs", "drainIdleMs", "maxRestarts", "restartPeriodMs",
-    "backoffMinMs", "backoffMaxMs", "backoffJitter", "backoffResetMs", "giveUp", "exitCode", "errorPolicy");
+    "backoffMinMs", "backoffMaxMs", "backoffJitter", "backoffResetMs", "giveUp", "exitCode", "errorPolicy",
+    "haId");
 
   private long killTimeoutMs = 30_000;
   private long drainIdleMs = 1_000;
@@ -46,6 +50,7 @@ public final class SupervisorOptions {
   private GiveUpAction giveUp = GiveUpAction.STOP;
   private int exitCode = 70;
   private ErrorPolicy errorPolicy = ErrorPolicy.RECYCLE;
+  private String haId;
 
   /** Options with every default. */
   public SupervisorOptions() {
@@ -113,6 +118,12 @@ public final class SupervisorOptions {
     if (json.containsKey("errorPolicy")) {
       options.errorPolicy = ErrorPolicy.parse(CONFIG_KEY + ".errorPolicy", string(json, "errorPolicy"));
     }
+    if (json.containsKey("haId")) {
+      options.haId = string(json, "haId");
+      if (options.haId.isBlank()) {
+        throw new IllegalArgumentException(CONFIG_KEY + ".haId: must not be blank");
+      }
+    }
     return options;
   }
 
@@ -130,6 +141,9 @@ public final class SupervisorOptions {
     map.put("giveUp", giveUp.name().toLowerCase(java.util.Locale.ROOT));
     map.put("exitCode", exitCode);
     map.put("errorPolicy", errorPolicy.name().toLowerCase(java.util.Locale.ROOT));
+    if (haId != null) {
+      map.put("haId", haId);
+    }
     return new JsonObject(map);
   }
 
@@ -282,6 +296,11 @@ public final class SupervisorOptions {
     }
     exitCode = value;
     return this;
+  }
+
+  /** @return the identity of this HA deployment across failovers, or {@code null} */
+  public String haId() {
+    return haId;
   }
 
   /** @return the error policy for request and message domains */

@@ -75,7 +75,15 @@ final class WorkerSlot implements Deployable {
     this.context = context;
     this.vertx = context.owner();
     this.index = group.join(this, context);
-    startInstance(null);
+    group.claimed().onComplete(ar -> context.runOnContext(v -> {
+      if (ar.succeeded()) {
+        startInstance(null);
+      } else {
+        stopping = true;
+        group.leave(this, vertx);
+        firstStart.tryFail(ar.cause());
+      }
+    }));
     return firstStart.future();
   }
 

@@ -37,8 +37,11 @@ class ClusterIT {
   private String members;
   private Vertx client;
 
+  private String testName;
+
   @BeforeEach
-  void ports() throws Exception {
+  void ports(org.junit.jupiter.api.TestInfo info) throws Exception {
+    testName = info.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test");
     hazelcastPorts = new int[] {JarProcess.freePort(), JarProcess.freePort(), JarProcess.freePort()};
     List<String> list = new ArrayList<>();
     for (int port : hazelcastPorts) {
@@ -55,7 +58,8 @@ class ClusterIT {
     for (JarProcess node : nodes) {
       node.close();
       // Each node's output, for reading after a failure.
-      java.nio.file.Files.writeString(java.nio.file.Path.of("target", "ClusterIT-" + node.name() + ".log"),
+      java.nio.file.Files.writeString(java.nio.file.Path.of("target", "ClusterIT-" + testName + "-" + node.name()
+          + ".log"),
         node.output());
     }
   }
@@ -140,6 +144,14 @@ class ClusterIT {
 
     client = joinAsClient(2);
     assertEquals("ok", request("ok").await(30, TimeUnit.SECONDS));
+    // Over the clustered event bus, an error in the remote consumer's domain answers at once, never a timeout.
+    // (A timeout would fail with TIMEOUT: the send timeout is 1 s.)
+    io.vertx.core.eventbus.ReplyException failure = (io.vertx.core.eventbus.ReplyException) request("error")
+      .transform(ar -> Future.succeededFuture(ar.cause())).await(30, TimeUnit.SECONDS);
+    assertEquals(io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE, failure.failureType(), failure.toString());
+    assertEquals(500, failure.failureCode());
+    assertEquals("Internal Server Error", failure.getMessage());
+    assertEquals("ok", request("ok").await(30, TimeUnit.SECONDS)); // the other instance, or the replacement
 
     // Keep requesting while node A is killed; measure how long the service did not answer.
     List<Long> answered = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -175,6 +187,57 @@ class ClusterIT {
     JarProcess.Result list = JarProcess.run(List.of(), "list", "-cluster", "-port", Integer.toString(managementB));
     assertEquals(0, list.code(), list.output());
     assertEquals(2, list.output().lines().filter(l -> l.contains("running")).count(), list.output());
+  }
+
+  @Test
+  @DisplayName("SIGSTOP the node of a supervised -ha WorkService past failure detection: it fails over; SIGCONT: "
+    + "the node's own redeploy is refused and the service runs exactly once")
+  void noDuplicateAfterPartition() throws Exception {
+    int managementA = JarProcess.freePort();
+    int managementB = JarProcess.freePort();
+    JarProcess a = node("A", 0, managementA, "run", WORK, "-ha", "-quorum", "2", "-instances", "2",
+      "-conf", "{\"address\": \"it.work\"}", "-cluster-host", "127.0.0.1");
+    node("B", 1, managementB, "bare", "-quorum", "2", "-cluster-host", "127.0.0.1");
+    node("C", 2, JarProcess.freePort(), "bare", "-quorum", "2", "-cluster-host", "127.0.0.1");
+    a.awaitLine("Succeeded in deploying verticle", 90);
+    String nodeA = nodeOf(awaitView(managementB, w -> count(w, WORK, "running") == 2), WORK);
+
+    long stoppedAt = System.nanoTime();
+    a.signal("STOP");
+    JsonArray failedOver = awaitView(managementB, w -> count(w, WORK, "running") == 2
+      && !nodeOf(w, WORK).equals(nodeA));
+    System.out.printf("SIGSTOP: WorkService running on another node %d ms later%n",
+      TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedAt));
+    String survivor = nodeOf(failedOver, WORK);
+
+    int mark = a.mark();
+    a.signal("CONT");
+    // Back in the cluster, A loses its quorum (it finds itself alone), undeploys, regains it when the split heals,
+    // and Vert.x HA redeploys what it undeployed: that redeploy is refused, the survivor holds the deployment.
+    a.awaitLine(mark, line -> line.contains("A quorum has been obtained"), "regaining the quorum", 90);
+    awaitLocal(managementA, w -> count(w, WORK, "running") == 0);
+    for (int management : new int[] {managementA, managementB}) {
+      JsonArray view = awaitView(management, w -> count(w, WORK, "running") == 2
+        && nodeOf(w, WORK).equals(survivor));
+      assertEquals(2, view.stream().map(JsonObject.class::cast)
+        .filter(w -> w.getString("verticle").equals(WORK)).count(), "exactly one copy: " + view);
+    }
+    assertEquals(0, count(JarProcess.getJson(managementA, "/workers").getJsonArray("workers"), WORK, "running"),
+      "A does not run a second copy");
+  }
+
+  /** Polls a node's own workers until {@code match} holds (at most 60 s). */
+  private static void awaitLocal(int managementPort, Predicate<JsonArray> match) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    JsonArray last = null;
+    while (System.nanoTime() < deadline) {
+      last = JarProcess.getJson(managementPort, "/workers").getJsonArray("workers");
+      if (match.test(last)) {
+        return;
+      }
+      Thread.sleep(200); // polling an external process's endpoint: there is no event to wait on
+    }
+    throw new AssertionError("local workers on :" + managementPort + " never matched; last: " + last);
   }
 
   @Test

@@ -83,8 +83,18 @@ public final class JarProcess implements AutoCloseable {
 
   /** Waits for an output line matching; returns it. */
   public String awaitLine(Predicate<String> match, String what, int seconds) throws InterruptedException {
+    return awaitLine(0, match, what, seconds);
+  }
+
+  /** How many lines have been printed so far: a mark for {@link #awaitLine(int, Predicate, String, int)}. */
+  public int mark() {
+    return lines.size();
+  }
+
+  /** Waits for a matching output line printed after {@code mark}; returns it. */
+  public String awaitLine(int mark, Predicate<String> match, String what, int seconds) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    int seen = 0;
+    int seen = mark;
     synchronized (lines) {
       while (true) {
         for (; seen < lines.size(); seen++) {
@@ -164,12 +174,17 @@ public final class JarProcess implements AutoCloseable {
 
   /** Stops the process (SIGTERM, then SIGKILL after 20 s). */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     if (process.isAlive()) {
       process.destroy();
-      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+      try {
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+          process.waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
         process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
+        Thread.currentThread().interrupt();
       }
     }
   }
