@@ -137,7 +137,7 @@ public class ListCommand extends DefaultCommand {
     for (int i = 0; i < workers.size(); i++) {
       JsonObject w = workers.getJsonObject(i);
       rows.add(new String[] {
-        shortId(w.getString("deployment", "-")),
+        shortId(w.getString("deployment", "-")) + " " + simpleName(w.getString("verticle", "")),
         shortWorker(w.getString("worker", "-")) + "#" + w.getInteger("generation", 0),
         shortId(w.getString("node", "-")),
         w.getString("state", "-"),
@@ -169,6 +169,10 @@ public class ListCommand extends DefaultCommand {
   /** Cluster ids are UUIDs: their first 8 characters tell them apart in a table. */
   static String shortId(String id) {
     return id.length() == 36 && id.charAt(8) == '-' ? id.substring(0, 8) : id;
+  }
+
+  private static String simpleName(String verticle) {
+    return verticle.substring(verticle.lastIndexOf('.') + 1);
   }
 
   private static String shortWorker(String worker) {
