@@ -5,7 +5,15 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import dev.vertxdomains.supervisor.DeploymentClaims;
 import dev.vertxdomains.supervisor.Supervisor;
+import dev.vertxdomains.supervisor.SupervisorHandedOffException;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.vertx.core.Vertx;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
@@ -20,19 +28,28 @@ public final class ClusterClaims implements DeploymentClaims {
 
   /** The Hazelcast map of deployment owners. */
   public static final String OWNERS_MAP = "vertx-domains.owners";
+  /** The Hazelcast map of the nodes that have failed each deployment (by {@code haId}), for hand-offs. */
+  public static final String HANDOFFS_MAP = "vertx-domains.handoffs";
+  /** Each node's event-bus address for deployments handed to it: this prefix and the node id. */
+  public static final String DEPLOY_ADDRESS_PREFIX = "vertx-domains.cluster.deploy.";
 
   private static final String NODE_ID_ATTRIBUTE = "__vertx.nodeId";
+  private static final String HA_INFO_MAP = "__vertx.haInfo";
+  private static final long HANDOFF_TIMEOUT_MS = 120_000;
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterClaims.class);
 
   private final Vertx vertx;
   private final String nodeId;
   private final HazelcastInstance hazelcast;
   private final IMap<String, String> owners;
+  private final IMap<String, String> handoffs;
 
   private ClusterClaims(Vertx vertx, HazelcastClusterManager manager) {
     this.vertx = vertx;
     this.nodeId = manager.getNodeId();
     this.hazelcast = manager.getHazelcastInstance();
     this.owners = hazelcast.getMap(OWNERS_MAP);
+    this.handoffs = hazelcast.getMap(HANDOFFS_MAP);
   }
 
   /**
@@ -48,6 +65,7 @@ public final class ClusterClaims implements DeploymentClaims {
     }
     ClusterClaims claims = new ClusterClaims(vertx, manager);
     Supervisor.useClaims(vertx, claims);
+    vertx.eventBus().<JsonObject>consumer(DEPLOY_ADDRESS_PREFIX + claims.nodeId, claims::deployHandedOff);
     return claims;
   }
 
@@ -76,6 +94,68 @@ public final class ClusterClaims implements DeploymentClaims {
       owners.remove(haId, nodeId);
       return null;
     }, false);
+  }
+
+  @Override
+  public Future<String> handOff(String haId, String verticle, DeploymentOptions options) {
+    return vertx.executeBlocking(() -> chooseTarget(haId), false).compose(target -> vertx.eventBus()
+      .<String>request(DEPLOY_ADDRESS_PREFIX + target, new JsonObject().put("verticle", verticle)
+        .put("options", options.toJson()), new DeliveryOptions().setSendTimeout(HANDOFF_TIMEOUT_MS))
+      .map(target));
+  }
+
+  /** Records this node as failed for the deployment, picks the least loaded eligible node and makes it the holder. */
+  private String chooseTarget(String haId) {
+    handoffs.lock(haId);
+    try {
+      JsonArray failed = new JsonArray(handoffs.getOrDefault(haId, "[]"));
+      if (!failed.contains(nodeId)) {
+        failed.add(nodeId);
+      }
+      IMap<String, String> haInfo = hazelcast.getMap(HA_INFO_MAP);
+      String own = haInfo.get(nodeId);
+      String group = own == null ? null : new JsonObject(own).getString("group");
+      String target = null;
+      int targetLoad = Integer.MAX_VALUE;
+      for (Member member : hazelcast.getCluster().getMembers()) {
+        String node = member.getAttribute(NODE_ID_ATTRIBUTE);
+        String info = node == null ? null : haInfo.get(node);
+        if (info == null || failed.contains(node)) {
+          continue;
+        }
+        JsonObject json = new JsonObject(info);
+        int load = json.getJsonArray("verticles", new JsonArray()).size();
+        if (java.util.Objects.equals(group, json.getString("group")) && load < targetLoad) {
+          target = node;
+          targetLoad = load;
+        }
+      }
+      if (target == null) {
+        handoffs.delete(haId);
+        throw new IllegalStateException("every eligible node of HA group " + group + " has failed it: " + failed);
+      }
+      handoffs.set(haId, failed.encode());
+      owners.set(haId, target);
+      return target;
+    } finally {
+      handoffs.unlock(haId);
+    }
+  }
+
+  /** Deploys a deployment handed to this node; replies when it runs (or was handed on again). */
+  private void deployHandedOff(Message<JsonObject> message) {
+    String verticle = message.body().getString("verticle");
+    DeploymentOptions options = new DeploymentOptions(message.body().getJsonObject("options"));
+    LOG.info("Deploying {} handed to this node", verticle);
+    Supervisor.deploy(vertx, verticle, options).onComplete(ar -> {
+      if (ar.succeeded()) {
+        message.reply(ar.result());
+      } else if (ar.cause() instanceof SupervisorHandedOffException moved) {
+        message.reply(moved.node());
+      } else {
+        message.fail(500, String.valueOf(ar.cause().getMessage()));
+      }
+    });
   }
 
   private boolean isMember(String node) {

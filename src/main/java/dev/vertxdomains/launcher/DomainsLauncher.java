@@ -5,6 +5,7 @@ import dev.vertxdomains.cluster.ClusterConfig;
 import dev.vertxdomains.cluster.ClusterView;
 import dev.vertxdomains.management.ManagementServer;
 import dev.vertxdomains.supervisor.Supervisor;
+import dev.vertxdomains.supervisor.SupervisorHandedOffException;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -198,6 +199,13 @@ public class DomainsLauncher extends Launcher {
   @Override
   public void handleDeployFailed(Vertx vertx, String mainVerticle, DeploymentOptions deploymentOptions,
                                  Throwable cause) {
+    for (Throwable c = cause; c != null; c = c.getCause()) {
+      if (c instanceof SupervisorHandedOffException moved) {
+        // It runs on another node now; this node stays in the cluster, ready to take work.
+        LOG.warn("{}; this node keeps running", moved.getMessage());
+        return;
+      }
+    }
     String line = "could not deploy " + mainVerticle + ": " + rootMessage(cause);
     vertx.close().onComplete(ar -> fail(line, DEPLOY_FAILED));
   }

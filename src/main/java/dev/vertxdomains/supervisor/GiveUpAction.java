@@ -7,7 +7,13 @@ public enum GiveUpAction {
   /** Undeploy the supervised deployment and report it failed (its deploy future fails if it never started). */
   STOP,
   /** Drain every supervised worker of this Vert.x instance, close Vert.x and exit the JVM with a non-zero code. */
-  EXIT;
+  EXIT,
+  /**
+   * Hand the deployment to another node of the HA group that has not failed it yet (clustered, with
+   * {@link DeploymentClaims} installed and an {@link SupervisorOptions#haId() haId}); when every eligible node has
+   * failed it, {@link #STOP}.
+   */
+  HANDOFF;
 
   static GiveUpAction parse(String key, String value) {
     for (GiveUpAction action : values()) {
@@ -15,6 +21,6 @@ public enum GiveUpAction {
         return action;
       }
     }
-    throw new IllegalArgumentException(key + ": unknown give-up action '" + value + "', allowed: stop, exit");
+    throw new IllegalArgumentException(key + ": unknown give-up action '" + value + "', allowed: stop, exit, handoff");
   }
 }

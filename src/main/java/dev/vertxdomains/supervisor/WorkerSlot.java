@@ -3,6 +3,7 @@ package dev.vertxdomains.supervisor;
 import dev.vertxdomains.domain.DomainError;
 import io.vertx.core.Context;
 import io.vertx.core.Deployable;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -280,17 +281,40 @@ final class WorkerSlot implements Deployable {
       options.giveUp().name().toLowerCase(java.util.Locale.ROOT));
     SupervisorGaveUpException failure = new SupervisorGaveUpException(group.deploymentId(), group.verticleName,
       options.maxRestarts(), options.restartPeriodMs(), cause);
-    for (WorkerSlot slot : group.slots) {
-      slot.context.runOnContext(v -> slot.markFailed(failure));
+    DeploymentClaims claims = Supervisor.claims(vertx);
+    if (options.giveUp() == GiveUpAction.HANDOFF && claims != null && options.haId() != null) {
+      DeploymentOptions moved = group.childOptions().setInstances(group.slots.size()).setHa(true);
+      claims.handOff(options.haId(), group.verticleName, moved).onComplete(ar -> context.runOnContext(v -> {
+        if (ar.succeeded()) {
+          LOG.warn("Supervised deployment {} of {} handed to node {}", group.deploymentId(), group.verticleName,
+            ar.result());
+          stop(new SupervisorHandedOffException(group.verticleName, ar.result(), cause));
+        } else {
+          LOG.error("Supervised deployment {} of {} could not be handed off ({}); stopping it",
+            group.deploymentId(), group.verticleName, ar.cause().getMessage());
+          stop(failure);
+        }
+      }));
+      return;
     }
     if (options.giveUp() == GiveUpAction.EXIT) {
       Supervisor.exit(vertx, options.exitCode(), failure.getMessage());
-    } else if (firstStart.future().isComplete()) {
+      return;
+    }
+    stop(failure);
+  }
+
+  /** Marks every slot failed and undeploys the deployment (or fails its first start). */
+  private void stop(RuntimeException failure) {
+    for (WorkerSlot slot : group.slots) {
+      slot.context.runOnContext(v -> slot.markFailed(failure));
+    }
+    if (firstStart.future().isComplete()) {
       vertx.undeploy(group.deploymentId());
     }
   }
 
-  private void markFailed(SupervisorGaveUpException failure) {
+  private void markFailed(RuntimeException failure) {
     if (backoffTimer >= 0) {
       vertx.cancelTimer(backoffTimer);
       backoffTimer = -1;

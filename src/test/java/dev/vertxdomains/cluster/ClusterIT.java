@@ -241,6 +241,42 @@ class ClusterIT {
   }
 
   @Test
+  @DisplayName("hand-off: a deployment that keeps failing to start on one node is handed to another node of its "
+    + "HA group and runs there; the first node stays up")
+  void handOff() throws Exception {
+    int managementA = JarProcess.freePort();
+    int managementB = JarProcess.freePort();
+    String conf = "{\"address\": \"it.flaky\", \"supervisor\": {\"giveUp\": \"handoff\", \"maxRestarts\": 1, "
+      + "\"backoffMinMs\": 10, \"backoffMaxMs\": 20}}";
+    JarProcess b = JarProcess.startWithTestClasses("B", withName(clusterOptions(1, managementB), "B"),
+      "bare", "-cluster-host", "127.0.0.1");
+    nodes.add(b);
+    b.awaitLine("Management endpoint", 90);
+    List<String> failing = new ArrayList<>(withName(clusterOptions(0, managementA), "A"));
+    failing.add("-Dflaky.fail=true");
+    JarProcess a = JarProcess.startWithTestClasses("A", failing, "run",
+      "supervised:" + FlakyStart.class.getName(), "-ha", "-instances", "2", "-conf", conf, "-cluster-host",
+      "127.0.0.1");
+    nodes.add(a);
+    a.awaitLine("handed to node", 90);
+    JsonArray view = awaitView(managementA, w -> count(w, FlakyStart.class.getName(), "running") == 2);
+    String nodeB = JarProcess.getJson(managementB, "/workers").getString("node");
+    assertTrue(view.stream().map(JsonObject.class::cast).filter(w -> w.getString("state").equals("running"))
+      .allMatch(w -> w.getString("node").equals(nodeB)), "it runs on B: " + view);
+    assertTrue(a.process().isAlive(), "A keeps running");
+
+    client = joinAsClient(2);
+    assertEquals("B", client.eventBus().<String>request("it.flaky", "who")
+      .map(msg -> msg.body()).await(30, TimeUnit.SECONDS));
+  }
+
+  private static List<String> withName(List<String> options, String name) {
+    List<String> named = new ArrayList<>(options);
+    named.add("-Dnode.name=" + name);
+    return named;
+  }
+
+  @Test
   @DisplayName("run -cluster: list -cluster shows the node's workers; list without a process fails clearly")
   void listCluster() throws Exception {
     int management = JarProcess.freePort();

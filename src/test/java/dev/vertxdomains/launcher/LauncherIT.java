@@ -111,7 +111,8 @@ class LauncherIT {
       JarProcess.Result before = JarProcess.run(List.of(), "list", "-port", Integer.toString(management));
       assertEquals(0, before.code(), before.output());
       List<String> rows = before.output().lines().toList();
-      assertTrue(rows.get(0).startsWith("DEPLOYMENT  WORKER"), before.output());
+      assertTrue(rows.get(0).matches("DEPLOYMENT +WORKER +NODE +STATE +RESTARTS +UPTIME +LAST ERROR"), before.output());
+      assertTrue(rows.get(1).startsWith("1 HelloServer "), before.output());
       assertEquals(2, rows.stream().filter(r -> r.contains(" running ")).count(), before.output());
 
       // HTTP/1.1: the JDK client would otherwise upgrade to h2c, whose drain (GOAWAY) is not covered yet.

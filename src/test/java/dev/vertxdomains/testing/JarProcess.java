@@ -63,6 +63,22 @@ public final class JarProcess implements AutoCloseable {
     return command;
   }
 
+  /**
+   * Starts the jar's launcher with this project's test classes on the class path too (for test verticles).
+   */
+  public static JarProcess startWithTestClasses(String name, List<String> javaOptions, String... args)
+    throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(javaOptions);
+    command.add("-cp");
+    command.add(Path.of(JAR).toAbsolutePath() + java.io.File.pathSeparator + Path.of("target", "test-classes")
+      .toAbsolutePath());
+    command.add("dev.vertxdomains.launcher.DomainsLauncher");
+    command.addAll(List.of(args));
+    return new JarProcess(name, new ProcessBuilder(command).redirectErrorStream(true).start());
+  }
+
   /** Starts the jar; stdout and stderr are recorded together. */
   public static JarProcess start(String name, List<String> javaOptions, String... args) throws IOException {
     Process process = new ProcessBuilder(command(javaOptions, List.of(args))).redirectErrorStream(true).start();
