@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# vertx-domains benchmarks: every figure side by side in one run, one table at the end.
+#   bench/run.sh           full run (about 15 minutes on 2 cores)
+#   bench/run.sh --smoke   tiny counts and durations, so the benchmarks never rot (CI; under 2 minutes)
+# Everything talks to 127.0.0.1 only. See bench/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+SMOKE=0
+[ "${1:-}" = "--smoke" ] && SMOKE=1
+if [ "$SMOKE" = 1 ]; then
+  ROUNDS=1; SECONDS_EACH=2; CONNECTIONS=16; RECYCLES=5; FAULTS=20000; TRIALS=1
+  JMH_ARGS=(-f 1 -wi 1 -w 1s -i 1 -r 1s)
+else
+  ROUNDS=3; SECONDS_EACH=10; CONNECTIONS=64; RECYCLES=100; FAULTS=1000000; TRIALS=5
+  JMH_ARGS=(-f 2 -wi 3 -w 2s -i 5 -r 2s)
+fi
+
+missing=()
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing ${missing[*]} (Debian packages)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q && apt-get install -y -q "${missing[@]}"
+fi
+
+echo "building the fat jar and the benchmarks"
+mvn -B -q -DskipTests package
+mvn -B -q -f bench/pom.xml package
+JAR="$ROOT/target/vertx-domains.jar"
+CP="$ROOT/bench/target/vertx-domains-bench.jar:$JAR:$(cat "$ROOT/bench/target/classpath.txt")"
+OUT=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; rm -rf "$OUT"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+# Waits (at most 60 s) until a line containing $2 appears in file $1.
+await_line() {
+  for _ in $(seq 1 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  echo "timed out waiting for '$2' in $1" >&2; cat "$1" >&2; return 1
+}
+
+# wrk with the status script; prints its STATUS line. Args: url, FAULT_EVERY.
+load() {
+  FAULT_EVERY=$2 wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" --latency -s "$ROOT/bench/lua/status.lua" "$1" \
+    | grep '^STATUS'
+}
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
+
+RESULTS="$OUT/results"
+: > "$RESULTS"
+
+echo "1/6 domain overhead (HTTP): bare handler vs a domain per request, alternated $ROUNDS times"
+BARE=$(free_port); DOM=$(free_port)
+java -cp "$CP" dev.vertxdomains.bench.OverheadServer "$BARE" "$DOM" > "$OUT/overhead.log" 2>&1 & PIDS+=($!)
+await_line "$OUT/overhead.log" READY
+load "http://127.0.0.1:$BARE/" 0 > /dev/null; load "http://127.0.0.1:$DOM/" 0 > /dev/null   # warm-up
+bare_sum=0; dom_sum=0; bare_p99=0; dom_p99=0
+for r in $(seq 1 "$ROUNDS"); do
+  a=$(load "http://127.0.0.1:$BARE/" 0); b=$(load "http://127.0.0.1:$DOM/" 0)
+  echo "  round $r: bare $(field "$a" rps) req/s p99 $(field "$a" p99_us) us | domain $(field "$b" rps) req/s p99 $(field "$b" p99_us) us"
+  bare_sum=$(python3 -c "print($bare_sum + $(field "$a" rps))"); dom_sum=$(python3 -c "print($dom_sum + $(field "$b" rps))")
+  bare_p99=$(python3 -c "print(max($bare_p99, $(field "$a" p99_us)))"); dom_p99=$(python3 -c "print(max($dom_p99, $(field "$b" p99_us)))")
+done
+kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
+python3 -c "print('overhead|domain/bare throughput|%.3f|>= 0.95|%s|bare %.0f req/s, domain %.0f req/s; worst p99 bare %d us, domain %d us' % ($dom_sum/$bare_sum, 'ok' if $dom_sum/$bare_sum >= 0.95 else 'MISSED', $bare_sum/$ROUNDS, $dom_sum/$ROUNDS, $bare_p99, $dom_p99))" >> "$RESULTS"
+
+echo "2/6 faults under load: HelloServer supervised, 2 instances; 1 request in 100 hits /error vs none"
+PORT=$(free_port)
+java -Dvertx-domains.management.port=off -jar "$JAR" run dev.vertxdomains.examples.HelloServer -instances 2 \
+  -conf "{\"http.port\": $PORT, \"http.host\": \"127.0.0.1\"}" > "$OUT/hello.log" 2>&1 & PIDS+=($!)
+await_line "$OUT/hello.log" "Succeeded in deploying verticle"
+load "http://127.0.0.1:$PORT/" 0 > /dev/null   # warm-up
+clean_sum=0; fault_sum=0; sock=0; e500=0; sentf=0; other=0; p99c=0; p99f=0
+for r in $(seq 1 "$ROUNDS"); do
+  a=$(load "http://127.0.0.1:$PORT/" 0); b=$(load "http://127.0.0.1:$PORT/" 100)
+  echo "  round $r: clean $(field "$a" rps) req/s | faults $(field "$b" rps) req/s, $(field "$b" faults_sent) faults sent, $(field "$b" errors500) answered 500, $(field "$b" other) other, $(field "$b" socket_errors) socket errors"
+  clean_sum=$(python3 -c "print($clean_sum + $(field "$a" rps))"); fault_sum=$(python3 -c "print($fault_sum + $(field "$b" rps))")
+  sock=$((sock + $(field "$a" socket_errors) + $(field "$b" socket_errors))); e500=$((e500 + $(field "$b" errors500)))
+  sentf=$((sentf + $(field "$b" faults_sent))); other=$((other + $(field "$a" other) + $(field "$b" other) + $(field "$a" errors500)))
+  p99c=$(python3 -c "print(max($p99c, $(field "$a" p99_us)))"); p99f=$(python3 -c "print(max($p99f, $(field "$b" p99_us)))")
+done
+kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
+python3 -c "
+ratio = $fault_sum / $clean_sum
+ok = ratio >= 0.90 and $sock == 0 and $other == 0 and $sentf - $e500 <= $ROUNDS * $CONNECTIONS
+print('faults|faults/clean throughput|%.3f|>= 0.90, 0 socket errors, faults 500|%s|%d socket errors; %d faults sent, %d answered 500 (the rest in flight at the end); %d other non-200; worst p99 clean %d us, faults %d us' % (ratio, 'ok' if ok else 'MISSED', $sock, $sentf, $e500, $other, $p99c, $p99f))" >> "$RESULTS"
+
+echo "3/6 recovery time: fault to replacement serving, $RECYCLES recycles"
+line=$(java -cp "$CP" dev.vertxdomains.bench.RecoveryBench "$RECYCLES" 2> "$OUT/recovery.log" | grep '^RESULT')
+echo "  $line"
+python3 -c "print('recovery|p99 fault to replacement serving|%s ms|<= 20 ms|%s|p50 %s ms over %s recycles' % ('$(field "$line" p99_ms)', 'ok' if $(field "$line" p99_ms) <= 20 else 'MISSED', '$(field "$line" p50_ms)', '$RECYCLES'))" >> "$RESULTS"
+
+echo "4/6 failover: kill -9 the node of a supervised -ha WorkService, $TRIALS trial(s)"
+line=$(java -cp "$CP" dev.vertxdomains.bench.FailoverBench "$JAR" "$TRIALS" 2> "$OUT/failover.log" | grep '^RESULT')
+grep 'failover trial' "$OUT/failover.log" | sed 's/^/  /' || true
+python3 -c "print('failover|median unavailability|%s ms|<= 1000 ms|%s|max %s ms over %s trial(s)' % ('$(field "$line" median_ms)', 'ok' if $(field "$line" median_ms) <= 1000 else 'MISSED', '$(field "$line" max_ms)', '$TRIALS'))" >> "$RESULTS"
+
+echo "5/6 memory: heap after full GC, before and after $FAULTS faults"
+line=$(java -Xmx512m -cp "$CP" dev.vertxdomains.bench.MemoryBench "$FAULTS" 2> "$OUT/memory.log" | grep '^RESULT')
+echo "  $line"
+python3 -c "print('memory|heap growth|%s MB|<= 10 MB|%s|%s faults, %s to %s MB, %s faults/s' % ('$(field "$line" growth_mb)', 'ok' if $(field "$line" growth_mb) <= 10 else 'MISSED', '$FAULTS', '$(field "$line" before_mb)', '$(field "$line" after_mb)', '$(field "$line" faults_per_s)'))" >> "$RESULTS"
+
+echo "6/6 micro (JMH): run in a domain, bound handler, vs plain runOnContext"
+java -cp "$CP" org.openjdk.jmh.Main DomainBenchmark "${JMH_ARGS[@]}" -rf csv -rff "$OUT/jmh.csv" > "$OUT/jmh.log" 2>&1 \
+  || { cat "$OUT/jmh.log" >&2; exit 1; }
+python3 - "$OUT/jmh.csv" >> "$RESULTS" <<'PY'
+import csv, sys
+scores = {row["Benchmark"].rsplit(".", 1)[1]: float(row["Score"]) for row in csv.DictReader(open(sys.argv[1]))}
+base = scores["plainRunOnContext"]
+for name in ("runInDomain", "boundHandler"):
+    added = scores[name] - base
+    print("micro|%s added cost|%.0f ns/op|<= 200 ns|%s|%s %.0f ns/op vs runOnContext %.0f ns/op"
+          % (name, added, "ok" if added <= 200 else "MISSED", name, scores[name], base))
+PY
+
+echo
+echo "vertx-domains benchmarks ($([ "$SMOKE" = 1 ] && echo smoke || echo full)), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1)"
+python3 - "$RESULTS" <<'PY'
+import sys
+rows = [line.rstrip("\n").split("|") for line in open(sys.argv[1]) if line.strip()]
+head = ["figure", "measure", "value", "target", "", "details"]
+widths = [max(len(r[i]) for r in rows + [head]) for i in range(5)]
+fmt = lambda r: "  ".join(r[i].ljust(widths[i]) for i in range(5)) + "  " + r[5]
+print(fmt(head))
+for r in rows:
+    print(fmt(r))
+PY

@@ -1,0 +1,146 @@
+package dev.vertxdomains.bench;
+
+import dev.vertxdomains.cluster.ClusterConfig;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Failover: a fresh three-member cluster per trial on 127.0.0.1 (node A runs WorkService supervised with -ha, node B
+ * is bare, this JVM is the client); while the client sends a request every 10 ms, A is killed with SIGKILL; the
+ * unavailability window is from the last answer before the kill to the first after. Args: the fat jar, trials.
+ */
+public final class FailoverBench {
+
+  private FailoverBench() {
+  }
+
+  /**
+   * Runs the trials and prints the result.
+   *
+   * @param args the fat jar's path, the number of trials
+   */
+  public static void main(String[] args) throws Exception {
+    String jar = Path.of(args[0]).toAbsolutePath().toString();
+    int trials = Integer.parseInt(args[1]);
+    double[] windows = new double[trials];
+    for (int t = 0; t < trials; t++) {
+      try {
+        windows[t] = trial(jar);
+      } catch (Exception e) {
+        e.printStackTrace();
+        throw e;
+      }
+      System.err.printf("failover trial %d: %.0f ms%n", t + 1, windows[t]);
+    }
+    Results.print("failover", "trials", trials, "median_ms", Results.percentile(windows, 50),
+      "max_ms", Results.percentile(windows, 100));
+  }
+
+  private static double trial(String jar) throws Exception {
+    String name = "bench-" + UUID.randomUUID();
+    int[] ports = {freePort(), freePort(), freePort()};
+    String members = "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:" + ports[2];
+    List<Process> nodes = new ArrayList<>();
+    Vertx client = null;
+    try {
+      CountDownLatch deployed = new CountDownLatch(1);
+      nodes.add(start(jar, name, members, ports[0], deployed, "run", "dev.vertxdomains.examples.WorkService",
+        "-ha", "-instances", "2", "-conf", "{\"address\": \"bench.work\"}", "-cluster-host", "127.0.0.1"));
+      nodes.add(start(jar, name, members, ports[1], null, "bare", "-cluster-host", "127.0.0.1"));
+      if (!deployed.await(120, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("node A did not deploy WorkService");
+      }
+      Properties properties = new Properties();
+      properties.setProperty(ClusterConfig.NAME, name);
+      properties.setProperty(ClusterConfig.MEMBERS, members);
+      properties.setProperty(ClusterConfig.PORT, Integer.toString(ports[2]));
+      VertxOptions options = new VertxOptions();
+      options.getEventBusOptions().setHost("127.0.0.1");
+      client = Vertx.builder().with(options)
+        .withClusterManager(ClusterConfig.clusterManager(System.getenv(), properties))
+        .buildClustered().await(120, TimeUnit.SECONDS);
+      Vertx c = client;
+      List<Long> answers = new CopyOnWriteArrayList<>();
+      long[] killedAt = {Long.MAX_VALUE};
+      Promise<Void> warm = Promise.promise();
+      Promise<Void> back = Promise.promise();
+      List<Long> answersAfter = new CopyOnWriteArrayList<>();
+      long timer = client.setPeriodic(10, id -> {
+        long sent = System.nanoTime();
+        c.eventBus().request("bench.work", "ok", new DeliveryOptions().setSendTimeout(1000)).onSuccess(reply -> {
+          long now = System.nanoTime();
+          answers.add(now);
+          if (answers.size() >= 20) {
+            warm.tryComplete();
+          }
+          if (sent > killedAt[0]) {
+            // only a request sent after the kill proves the service is back (a reply already on its way does not)
+            answersAfter.add(now);
+            back.tryComplete();
+          }
+        });
+      });
+      warm.future().await(60, TimeUnit.SECONDS);
+      killedAt[0] = System.nanoTime();
+      nodes.get(0).destroyForcibly();
+      back.future().await(120, TimeUnit.SECONDS);
+      client.cancelTimer(timer);
+      long before = answers.stream().filter(a -> a < killedAt[0]).max(Long::compare).orElseThrow();
+      long after = answersAfter.stream().min(Long::compare).orElseThrow();
+      return (after - before) / 1e6;
+    } finally {
+      if (client != null) {
+        client.close().await(30, TimeUnit.SECONDS);
+      }
+      for (Process node : nodes) {
+        node.destroyForcibly();
+        node.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static Process start(String jar, String name, String members, int port, CountDownLatch deployed,
+                               String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+      "-Xmx256m", "-Dvertx-domains.cluster.name=" + name, "-Dvertx-domains.cluster.members=" + members,
+      "-Dvertx-domains.cluster.port=" + port, "-Dvertx-domains.management.port=0", "-jar", jar));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
+        StandardCharsets.UTF_8))) {
+        for (String line; (line = in.readLine()) != null; ) {
+          if (deployed != null && line.contains("Succeeded in deploying verticle")) {
+            deployed.countDown();
+          }
+        }
+      } catch (Exception ignored) {
+        // the process ended
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
+    return process;
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
