@@ -31,9 +31,10 @@ mvn -B -q -DskipTests package
 mvn -B -q -f bench/pom.xml package
 JAR="$ROOT/target/vertx-domains.jar"
 CP="$ROOT/bench/target/vertx-domains-bench.jar:$JAR:$(cat "$ROOT/bench/target/classpath.txt")"
-OUT=$(mktemp -d)
+OUT="$ROOT/bench/results"   # logs of the last run (not committed)
+rm -rf "$OUT"; mkdir -p "$OUT"
 PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; rm -rf "$OUT"; }
+cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
@@ -50,6 +51,15 @@ load() {
     | grep '^STATUS'
 }
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
+
+# Runs a Java driver; prints its RESULT line, or its log and fails. Args: log name, java arguments...
+driver() {
+  local log="$OUT/$1.log"; shift
+  if ! java "$@" > "$log.out" 2> "$log" || ! grep -q '^RESULT' "$log.out"; then
+    echo "benchmark driver failed; its log ($log):" >&2; tail -50 "$log" >&2; exit 1
+  fi
+  grep '^RESULT' "$log.out"
+}
 
 RESULTS="$OUT/results"
 : > "$RESULTS"
@@ -78,7 +88,7 @@ load "http://127.0.0.1:$PORT/" 0 > /dev/null   # warm-up
 clean_sum=0; fault_sum=0; sock=0; e500=0; sentf=0; other=0; p99c=0; p99f=0
 for r in $(seq 1 "$ROUNDS"); do
   a=$(load "http://127.0.0.1:$PORT/" 0); b=$(load "http://127.0.0.1:$PORT/" 100)
-  echo "  round $r: clean $(field "$a" rps) req/s | faults $(field "$b" rps) req/s, $(field "$b" faults_sent) faults sent, $(field "$b" errors500) answered 500, $(field "$b" other) other, $(field "$b" socket_errors) socket errors"
+  echo "  round $r: clean $(field "$a" rps) req/s | faults $(field "$b" rps) req/s, $(field "$b" faults_sent) faults sent, $(field "$b" errors500) answered 500, $(field "$b" other) other, $(field "$b" socket_errors) socket errors (connect $(field "$b" connect), read $(field "$b" read), write $(field "$b" write), timeout $(field "$b" timeout))"
   clean_sum=$(python3 -c "print($clean_sum + $(field "$a" rps))"); fault_sum=$(python3 -c "print($fault_sum + $(field "$b" rps))")
   sock=$((sock + $(field "$a" socket_errors) + $(field "$b" socket_errors))); e500=$((e500 + $(field "$b" errors500)))
   sentf=$((sentf + $(field "$b" faults_sent))); other=$((other + $(field "$a" other) + $(field "$b" other) + $(field "$a" errors500)))
@@ -91,17 +101,17 @@ ok = ratio >= 0.90 and $sock == 0 and $other == 0 and $sentf - $e500 <= $ROUNDS 
 print('faults|faults/clean throughput|%.3f|>= 0.90, 0 socket errors, faults 500|%s|%d socket errors; %d faults sent, %d answered 500 (the rest in flight at the end); %d other non-200; worst p99 clean %d us, faults %d us' % (ratio, 'ok' if ok else 'MISSED', $sock, $sentf, $e500, $other, $p99c, $p99f))" >> "$RESULTS"
 
 echo "3/6 recovery time: fault to replacement serving, $RECYCLES recycles"
-line=$(java -cp "$CP" dev.vertxdomains.bench.RecoveryBench "$RECYCLES" 2> "$OUT/recovery.log" | grep '^RESULT')
+line=$(driver recovery -cp "$CP" dev.vertxdomains.bench.RecoveryBench "$RECYCLES")
 echo "  $line"
 python3 -c "print('recovery|p99 fault to replacement serving|%s ms|<= 20 ms|%s|p50 %s ms over %s recycles' % ('$(field "$line" p99_ms)', 'ok' if $(field "$line" p99_ms) <= 20 else 'MISSED', '$(field "$line" p50_ms)', '$RECYCLES'))" >> "$RESULTS"
 
 echo "4/6 failover: kill -9 the node of a supervised -ha WorkService, $TRIALS trial(s)"
-line=$(java -cp "$CP" dev.vertxdomains.bench.FailoverBench "$JAR" "$TRIALS" 2> "$OUT/failover.log" | grep '^RESULT')
+line=$(driver failover -cp "$CP" dev.vertxdomains.bench.FailoverBench "$JAR" "$TRIALS")
 grep 'failover trial' "$OUT/failover.log" | sed 's/^/  /' || true
 python3 -c "print('failover|median unavailability|%s ms|<= 1000 ms|%s|max %s ms over %s trial(s)' % ('$(field "$line" median_ms)', 'ok' if $(field "$line" median_ms) <= 1000 else 'MISSED', '$(field "$line" max_ms)', '$TRIALS'))" >> "$RESULTS"
 
 echo "5/6 memory: heap after full GC, before and after $FAULTS faults"
-line=$(java -Xmx512m -cp "$CP" dev.vertxdomains.bench.MemoryBench "$FAULTS" 2> "$OUT/memory.log" | grep '^RESULT')
+line=$(driver memory -Xmx512m -cp "$CP" dev.vertxdomains.bench.MemoryBench "$FAULTS")
 echo "  $line"
 python3 -c "print('memory|heap growth|%s MB|<= 10 MB|%s|%s faults, %s to %s MB, %s faults/s' % ('$(field "$line" growth_mb)', 'ok' if $(field "$line" growth_mb) <= 10 else 'MISSED', '$FAULTS', '$(field "$line" before_mb)', '$(field "$line" after_mb)', '$(field "$line" faults_per_s)'))" >> "$RESULTS"
 

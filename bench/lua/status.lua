@@ -39,7 +39,8 @@ function done(summary, latency, requests)
     t_faults = t_faults + thread:get("faults")
   end
   local e = summary.errors
-  io.write(string.format("STATUS ok=%d errors500=%d other=%d faults_sent=%d socket_errors=%d p99_us=%d rps=%.1f\n",
-    t_ok, t_500, t_other, t_faults, e.connect + e.read + e.write + e.timeout, latency:percentile(99),
-    summary.requests / (summary.duration / 1e6)))
+  io.write(string.format("STATUS ok=%d errors500=%d other=%d faults_sent=%d socket_errors=%d connect=%d read=%d "
+    .. "write=%d timeout=%d p99_us=%d rps=%.1f\n",
+    t_ok, t_500, t_other, t_faults, e.connect + e.read + e.write + e.timeout, e.connect, e.read, e.write, e.timeout,
+    latency:percentile(99), summary.requests / (summary.duration / 1e6)))
 end

@@ -27,6 +27,8 @@ import io.vertx.core.net.impl.ShutdownEvent;
  */
 final class ConnectionDrain extends ChannelDuplexHandler {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConnectionDrain.class);
+
   private static final String NAME = "vertx-domains-drain";
 
   private final HttpServerDrain server;
@@ -62,6 +64,7 @@ final class ConnectionDrain extends ChannelDuplexHandler {
 
   /** Closes the connection now (it must be idle). */
   void close() {
+    LOG.debug("Closing idle connection {} of a draining instance", channel);
     channel.close();
   }
 
@@ -79,6 +82,7 @@ final class ConnectionDrain extends ChannelDuplexHandler {
     if (evt instanceof ShutdownEvent) {
       // The server is leaving the shared port: the connection stays up and drains itself (see write()).
       if (inFlight == 0 && server.closeIdleAtOnce()) {
+        LOG.debug("Closing idle connection {} of an undeploying instance", channel);
         ctx.close();
       }
       return;
