@@ -3,6 +3,7 @@ package dev.vertxdomains.cluster;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import java.util.List;
 import dev.vertxdomains.supervisor.DeploymentClaims;
 import dev.vertxdomains.supervisor.Supervisor;
 import dev.vertxdomains.supervisor.SupervisorHandedOffException;
@@ -71,7 +72,7 @@ public final class ClusterClaims implements DeploymentClaims {
 
   @Override
   public Future<Void> claim(String haId, String verticle) {
-    return vertx.executeBlocking(() -> {
+    return vertx.<String>executeBlocking(() -> {
       while (true) {
         String holder = owners.putIfAbsent(haId, nodeId);
         if (holder == null || holder.equals(nodeId)) {
@@ -81,11 +82,72 @@ public final class ClusterClaims implements DeploymentClaims {
           throw new IllegalStateException(verticle + " (haId " + haId + ") already runs on node " + holder
             + "; not starting a second copy");
         }
-        if (owners.replace(haId, holder, nodeId)) {
-          return null; // taken over from a node that left
+        // A failover: the holder left. Spread: the least loaded node of the HA group takes it (this one on a tie).
+        String target = leastLoaded(List.of());
+        String to = target == null ? nodeId : target;
+        if (owners.replace(haId, holder, to)) {
+          return to.equals(nodeId) ? null : to;
         }
       }
-    }, false);
+    }, false).compose(target -> {
+      if (target == null) {
+        return Future.succeededFuture();
+      }
+      JsonObject record = failedOverRecord(haId);
+      if (record == null) {
+        return Future.succeededFuture(); // not found: run it here after all
+      }
+      String className = record.getString("verticle_name").replaceFirst("^" + Supervisor.PREFIX + ":", "");
+      LOG.info("Failover of {} (haId {}): spreading it to node {}, less loaded than this one", className, haId,
+        target);
+      return vertx.eventBus().<String>request(DEPLOY_ADDRESS_PREFIX + target, new JsonObject()
+          .put("verticle", className).put("options", record.getJsonObject("options")),
+        new DeliveryOptions().setSendTimeout(HANDOFF_TIMEOUT_MS))
+        .compose(reply -> Future.failedFuture(new SupervisorHandedOffException(className, target, null)));
+    });
+  }
+
+  /** The departed node's Vert.x HA record of the deployment with this haId (still there while it fails over). */
+  private JsonObject failedOverRecord(String haId) {
+    IMap<String, String> haInfo = hazelcast.getMap(HA_INFO_MAP);
+    for (String value : haInfo.values()) {
+      for (Object item : new JsonObject(value).getJsonArray("verticles", new JsonArray())) {
+        JsonObject record = (JsonObject) item;
+        JsonObject config = record.getJsonObject("options", new JsonObject()).getJsonObject("config");
+        JsonObject supervisor = config == null ? null : config.getJsonObject("supervisor");
+        if (supervisor != null && haId.equals(supervisor.getString("haId"))) {
+          return record;
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The live node of this node's HA group with the fewest HA deployments, not in {@code excluded}; this node wins
+   * a tie. {@code null} when none.
+   */
+  private String leastLoaded(java.util.Collection<?> excluded) {
+    IMap<String, String> haInfo = hazelcast.getMap(HA_INFO_MAP);
+    String own = haInfo.get(nodeId);
+    String group = own == null ? null : new JsonObject(own).getString("group");
+    String best = null;
+    int bestLoad = Integer.MAX_VALUE;
+    for (Member member : hazelcast.getCluster().getMembers()) {
+      String node = member.getAttribute(NODE_ID_ATTRIBUTE);
+      String info = node == null ? null : haInfo.get(node);
+      if (info == null || excluded.contains(node)) {
+        continue;
+      }
+      JsonObject json = new JsonObject(info);
+      int load = json.getJsonArray("verticles", new JsonArray()).size();
+      if (java.util.Objects.equals(group, json.getString("group"))
+        && (load < bestLoad || (load == bestLoad && node.equals(nodeId)))) {
+        best = node;
+        bestLoad = load;
+      }
+    }
+    return best;
   }
 
   @Override
@@ -112,27 +174,10 @@ public final class ClusterClaims implements DeploymentClaims {
       if (!failed.contains(nodeId)) {
         failed.add(nodeId);
       }
-      IMap<String, String> haInfo = hazelcast.getMap(HA_INFO_MAP);
-      String own = haInfo.get(nodeId);
-      String group = own == null ? null : new JsonObject(own).getString("group");
-      String target = null;
-      int targetLoad = Integer.MAX_VALUE;
-      for (Member member : hazelcast.getCluster().getMembers()) {
-        String node = member.getAttribute(NODE_ID_ATTRIBUTE);
-        String info = node == null ? null : haInfo.get(node);
-        if (info == null || failed.contains(node)) {
-          continue;
-        }
-        JsonObject json = new JsonObject(info);
-        int load = json.getJsonArray("verticles", new JsonArray()).size();
-        if (java.util.Objects.equals(group, json.getString("group")) && load < targetLoad) {
-          target = node;
-          targetLoad = load;
-        }
-      }
+      String target = leastLoaded(failed.getList());
       if (target == null) {
         handoffs.delete(haId);
-        throw new IllegalStateException("every eligible node of HA group " + group + " has failed it: " + failed);
+        throw new IllegalStateException("every eligible node of the HA group has failed it: " + failed);
       }
       handoffs.set(haId, failed.encode());
       owners.set(haId, target);

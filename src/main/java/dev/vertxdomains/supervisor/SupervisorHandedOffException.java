@@ -8,8 +8,16 @@ public final class SupervisorHandedOffException extends RuntimeException {
 
   private final String node;
 
-  SupervisorHandedOffException(String verticle, String node, Throwable cause) {
-    super(verticle + " kept failing on this node and was handed to node " + node, cause);
+  /**
+   * Creates the exception.
+   *
+   * @param verticle the verticle
+   * @param node     the node that runs it now
+   * @param cause    the last error here, or {@code null}
+   */
+  public SupervisorHandedOffException(String verticle, String node, Throwable cause) {
+    super(verticle + (cause != null ? " kept failing on this node and was" : " was") + " handed to node " + node,
+      cause);
     this.node = node;
   }
 

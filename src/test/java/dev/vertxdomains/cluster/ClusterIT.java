@@ -143,6 +143,12 @@ class ClusterIT {
     awaitView(managementA, w -> identities(w).equals(identities(before))); // every node shows the same workers
 
     client = joinAsClient(2);
+    Promise<JsonObject> recycled = Promise.promise();
+    client.eventBus().<JsonObject>consumer(ClusterView.EVENTS_ADDRESS, msg -> {
+      if ("draining".equals(msg.body().getString("state"))) {
+        recycled.tryComplete(msg.body());
+      }
+    }).completion().await(30, TimeUnit.SECONDS);
     assertEquals("ok", request("ok").await(30, TimeUnit.SECONDS));
     // Over the clustered event bus, an error in the remote consumer's domain answers at once, never a timeout.
     // (A timeout would fail with TIMEOUT: the send timeout is 1 s.)
@@ -152,6 +158,10 @@ class ClusterIT {
     assertEquals(500, failure.failureCode());
     assertEquals("Internal Server Error", failure.getMessage());
     assertEquals("ok", request("ok").await(30, TimeUnit.SECONDS)); // the other instance, or the replacement
+    // ... and the recycle it caused on node A is published cluster-wide, seen here on the client node.
+    JsonObject event = recycled.future().await(30, TimeUnit.SECONDS);
+    assertEquals(nodeA, event.getString("node"), event.encode());
+    assertEquals(WORK, event.getString("verticle"), event.encode());
 
     // Keep requesting while node A is killed; measure how long the service did not answer.
     List<Long> answered = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -238,6 +248,30 @@ class ClusterIT {
       Thread.sleep(200); // polling an external process's endpoint: there is no event to wait on
     }
     throw new AssertionError("local workers on :" + managementPort + " never matched; last: " + last);
+  }
+
+  @Test
+  @DisplayName("spread, not pile: the two HA deployments of a killed node restart on two different survivors")
+  void spreadAfterKill() throws Exception {
+    int managementB = JarProcess.freePort();
+    JarProcess a = JarProcess.startWithTestClasses("A", clusterOptions(0, JarProcess.freePort()), "run",
+      "java:" + TwoServices.class.getName(), "-cluster", "-options", "{\"haEnabled\": true}", "-cluster-host",
+      "127.0.0.1");
+    nodes.add(a);
+    nodes.add(JarProcess.startWithTestClasses("B", clusterOptions(1, managementB), "bare", "-cluster-host",
+      "127.0.0.1"));
+    nodes.add(JarProcess.startWithTestClasses("C", clusterOptions(2, JarProcess.freePort()), "bare",
+      "-cluster-host", "127.0.0.1"));
+    a.awaitLine("Succeeded in deploying verticle", 90);
+    String nodeA = nodeOf(awaitView(managementB, w -> count(w, WORK, "running") == 2), WORK);
+
+    a.process().destroyForcibly(); // SIGKILL
+    JsonArray after = awaitView(managementB, w -> count(w, WORK, "running") == 2
+      && w.stream().map(JsonObject.class::cast).noneMatch(x -> x.getString("node").equals(nodeA)));
+    java.util.Set<String> nodesNow = after.stream().map(JsonObject.class::cast)
+      .filter(w -> w.getString("state").equals("running")).map(w -> w.getString("node"))
+      .collect(java.util.stream.Collectors.toSet());
+    assertEquals(2, nodesNow.size(), "one deployment on each survivor: " + after);
   }
 
   @Test

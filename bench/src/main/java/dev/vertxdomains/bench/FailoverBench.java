@@ -59,11 +59,13 @@ public final class FailoverBench {
     Vertx client = null;
     try {
       CountDownLatch deployed = new CountDownLatch(1);
-      nodes.add(start(jar, name, members, ports[0], deployed, "run", "dev.vertxdomains.examples.WorkService",
+      CountDownLatch bareReady = new CountDownLatch(1);
+      nodes.add(start(jar, name, members, ports[0], deployed, "Succeeded in deploying verticle", "run", "dev.vertxdomains.examples.WorkService",
         "-ha", "-instances", "2", "-conf", "{\"address\": \"bench.work\"}", "-cluster-host", "127.0.0.1"));
-      nodes.add(start(jar, name, members, ports[1], null, "bare", "-cluster-host", "127.0.0.1"));
-      if (!deployed.await(120, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("node A did not deploy WorkService");
+      nodes.add(start(jar, name, members, ports[1], bareReady, "Management endpoint", "bare", "-cluster-host",
+        "127.0.0.1"));
+      if (!deployed.await(120, TimeUnit.SECONDS) || !bareReady.await(120, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("node A did not deploy WorkService, or node B did not start");
       }
       Properties properties = new Properties();
       properties.setProperty(ClusterConfig.NAME, name);
@@ -114,19 +116,20 @@ public final class FailoverBench {
     }
   }
 
-  private static Process start(String jar, String name, String members, int port, CountDownLatch deployed,
-                               String... args) throws Exception {
+  private static Process start(String jar, String name, String members, int port, CountDownLatch ready,
+                               String readyLine, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
       "-Xmx256m", "-Dvertx-domains.cluster.name=" + name, "-Dvertx-domains.cluster.members=" + members,
       "-Dvertx-domains.cluster.port=" + port, "-Dvertx-domains.management.port=0", "-jar", jar));
+    // (management on any free port: its start line tells that the node has joined the cluster)
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     Thread reader = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
         StandardCharsets.UTF_8))) {
         for (String line; (line = in.readLine()) != null; ) {
-          if (deployed != null && line.contains("Succeeded in deploying verticle")) {
-            deployed.countDown();
+          if (line.contains(readyLine)) {
+            ready.countDown();
           }
         }
       } catch (Exception ignored) {
