@@ -97,6 +97,17 @@ public final class ClusterView {
     return view.consumer.completion().compose(v -> view.write()).map(view);
   }
 
+  /**
+   * Whether the cluster is safe: no partition migrating and every backup in sync, so that losing one member now
+   * loses no data (in particular not Vert.x HA's record of what each node runs: a node killed while this is false,
+   * for instance just after a member joined, may not be failed over).
+   *
+   * @return whether the cluster is safe (asked of every member, off the event loop)
+   */
+  public Future<Boolean> isSafe() {
+    return vertx.executeBlocking(() -> hazelcast.getPartitionService().isClusterSafe(), false);
+  }
+
   /** This node's id (the Vert.x cluster node id). */
   public String nodeId() {
     return nodeId;

@@ -176,7 +176,7 @@ public class DomainsLauncher extends Launcher {
     }
     try {
       String node = view != null ? view.nodeId() : "local";
-      ManagementServer.start(vertx, settings.host(), settings.port(), node, view == null ? null : view::workers)
+      ManagementServer.start(vertx, settings.host(), settings.port(), node, view)
         .await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       String line = "management endpoint " + settings.host() + ":" + settings.port() + ": " + rootMessage(e)

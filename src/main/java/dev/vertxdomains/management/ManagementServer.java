@@ -1,5 +1,6 @@
 package dev.vertxdomains.management;
 
+import dev.vertxdomains.cluster.ClusterView;
 import dev.vertxdomains.supervisor.Supervisor;
 import dev.vertxdomains.supervisor.WorkerInfo;
 import io.vertx.core.Future;
@@ -13,7 +14,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Supplier;
 
 /**
  * The management endpoint of a process: read-only JSON over HTTP, bound to {@value #DEFAULT_HOST} unless configured.
@@ -21,7 +21,9 @@ import java.util.function.Supplier;
  *   <li>{@code GET /workers}: this process's supervised workers:
  *       {@code {"node": ..., "scope": "local", "workers": [WorkerInfo JSON, ...]}};</li>
  *   <li>{@code GET /workers?scope=cluster}: every node's workers, from the cluster view given to {@link #start}
- *       ({@code "scope": "cluster"}); 409 when the process is not clustered.</li>
+ *       ({@code "scope": "cluster"}), and {@code "safe"}: whether every piece of cluster data has its backups, so
+ *       that losing one node loses nothing (see {@link ClusterView#isSafe()}); 409 when the process is not
+ *       clustered.</li>
  * </ul>
  * Anything else answers 404; other methods 405. Nothing in an answer comes from a request, so nothing leaks.
  */
@@ -35,13 +37,13 @@ public final class ManagementServer {
   private static final Logger LOG = LoggerFactory.getLogger(ManagementServer.class);
 
   private final Vertx vertx;
-  private final Supplier<Future<List<WorkerInfo>>> clusterWorkers;
+  private final ClusterView cluster;
   private final String node;
 
-  private ManagementServer(Vertx vertx, String node, Supplier<Future<List<WorkerInfo>>> clusterWorkers) {
+  private ManagementServer(Vertx vertx, String node, ClusterView cluster) {
     this.vertx = vertx;
     this.node = node;
-    this.clusterWorkers = clusterWorkers;
+    this.cluster = cluster;
   }
 
   /**
@@ -51,16 +53,16 @@ public final class ManagementServer {
    * @param host           the address to bind, normally {@value #DEFAULT_HOST}
    * @param port           the port; 0 picks a free one
    * @param node           this node's name in answers
-   * @param clusterWorkers the cluster-wide worker list, or {@code null} when not clustered
+   * @param cluster        the cluster view, or {@code null} when not clustered
    * @return the listening server (its {@code actualPort()} is the port)
    */
   public static Future<HttpServer> start(Vertx vertx, String host, int port, String node,
-                                         Supplier<Future<List<WorkerInfo>>> clusterWorkers) {
+                                         ClusterView cluster) {
     Objects.requireNonNull(host, "host");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port: must be from 0 to 65535, got " + port);
     }
-    ManagementServer server = new ManagementServer(vertx, node, clusterWorkers);
+    ManagementServer server = new ManagementServer(vertx, node, cluster);
     return vertx.createHttpServer().requestHandler(server::handle).listen(port, host)
       .onSuccess(s -> LOG.info("Management endpoint on http://{}:{}/workers", host, s.actualPort()));
   }
@@ -80,26 +82,31 @@ public final class ManagementServer {
     switch (scope) {
       case "local" -> workers = Future.succeededFuture(Supervisor.workers(vertx));
       case "cluster" -> {
-        if (clusterWorkers == null) {
+        if (cluster == null) {
           reply(request, 409, error("this process is not clustered; drop -cluster"));
           return;
         }
-        workers = clusterWorkers.get();
+        workers = cluster.workers();
       }
       default -> {
         reply(request, 400, error("scope: must be local or cluster"));
         return;
       }
     }
-    workers.onComplete(ar -> {
+    Future<Boolean> safe = cluster != null && scope.equals("cluster") ? cluster.isSafe() : Future.succeededFuture();
+    Future.all(workers, safe).onComplete(ar -> {
       if (ar.failed()) {
         LOG.warn("Cannot read the {} worker list", scope, ar.cause());
         reply(request, 503, error("the " + scope + " worker list is unavailable"));
         return;
       }
       JsonArray list = new JsonArray();
-      ar.result().forEach(info -> list.add(info.toJson()));
-      reply(request, 200, new JsonObject().put("node", node).put("scope", scope).put("workers", list));
+      workers.result().forEach(info -> list.add(info.toJson()));
+      JsonObject body = new JsonObject().put("node", node).put("scope", scope).put("workers", list);
+      if (safe.result() != null) {
+        body.put("safe", safe.result());
+      }
+      reply(request, 200, body);
     });
   }
 

@@ -116,6 +116,17 @@ class ClusterIT {
       .collect(java.util.stream.Collectors.toSet());
   }
 
+  /** Polls until the cluster reports itself safe (every backup in sync) from a node's endpoint, at most 60 s. */
+  private static void awaitSafe(int managementPort) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!JarProcess.getJson(managementPort, "/workers?scope=cluster").getBoolean("safe", false)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the cluster did not become safe within 60 s");
+      }
+      Thread.sleep(200); // polling an external process's endpoint: there is no event to wait on
+    }
+  }
+
   private static long count(JsonArray workers, String verticle, String state) {
     return workers.stream().map(JsonObject.class::cast)
       .filter(w -> w.getString("verticle").equals(verticle) && w.getString("state").equals(state)).count();
@@ -179,6 +190,8 @@ class ClusterIT {
       }
     }));
     warm.future().await(30, TimeUnit.SECONDS); // answers flow before the kill, to measure from the last one
+    // Killing a member while partitions migrate (this client just joined) can lose Vert.x HA's record of node A.
+    awaitSafe(managementB);
     killedAt[0] = System.nanoTime();
     a.process().destroyForcibly(); // SIGKILL
     recovered.future().await(60, TimeUnit.SECONDS);
@@ -212,6 +225,7 @@ class ClusterIT {
     a.awaitLine("Succeeded in deploying verticle", 90);
     String nodeA = nodeOf(awaitView(managementB, w -> count(w, WORK, "running") == 2), WORK);
 
+    awaitSafe(managementB);
     long stoppedAt = System.nanoTime();
     a.signal("STOP");
     JsonArray failedOver = awaitView(managementB, w -> count(w, WORK, "running") == 2
@@ -265,6 +279,7 @@ class ClusterIT {
     a.awaitLine("Succeeded in deploying verticle", 90);
     String nodeA = nodeOf(awaitView(managementB, w -> count(w, WORK, "running") == 2), WORK);
 
+    awaitSafe(managementB);
     a.process().destroyForcibly(); // SIGKILL
     JsonArray after = awaitView(managementB, w -> count(w, WORK, "running") == 2
       && w.stream().map(JsonObject.class::cast).noneMatch(x -> x.getString("node").equals(nodeA)));
@@ -302,6 +317,34 @@ class ClusterIT {
     client = joinAsClient(2);
     assertEquals("B", client.eventBus().<String>request("it.flaky", "who")
       .map(msg -> msg.body()).await(30, TimeUnit.SECONDS));
+  }
+
+  @Test
+  @DisplayName("hand-off gives up only when every eligible node has failed the deployment")
+  void handOffGivesUp() throws Exception {
+    int managementA = JarProcess.freePort();
+    int managementB = JarProcess.freePort();
+    String conf = "{\"address\": \"it.flaky\", \"supervisor\": {\"giveUp\": \"handoff\", \"maxRestarts\": 1, "
+      + "\"backoffMinMs\": 10, \"backoffMaxMs\": 20}}";
+    List<String> failingB = new ArrayList<>(withName(clusterOptions(1, managementB), "B"));
+    failingB.add("-Dflaky.fail=true");
+    JarProcess b = JarProcess.startWithTestClasses("B", failingB, "bare", "-cluster-host", "127.0.0.1");
+    nodes.add(b);
+    b.awaitLine("Management endpoint", 90);
+    List<String> failingA = new ArrayList<>(withName(clusterOptions(0, managementA), "A"));
+    failingA.add("-Dflaky.fail=true");
+    JarProcess a = JarProcess.startWithTestClasses("A", failingA, "run",
+      "supervised:" + FlakyStart.class.getName(), "-ha", "-conf", conf, "-cluster-host", "127.0.0.1");
+    nodes.add(a);
+    // A hands it to B, B fails it too and finds no node left: it stops there; A hears the hand-off failed, and its
+    // run fails like any deployment that cannot start (exit code 15, one line).
+    b.awaitLine("every eligible node of the HA group has failed it", 90);
+    a.awaitLine("could not be handed off", 90);
+    assertTrue(a.process().waitFor(60, TimeUnit.SECONDS), "A exits");
+    assertEquals(15, a.process().exitValue(), a.output());
+    assertTrue(a.output().contains("vertx-domains: could not deploy supervised:" + FlakyStart.class.getName()));
+    JsonArray view = awaitView(managementB, w -> true);
+    assertEquals(0, count(view, FlakyStart.class.getName(), "running"), view.toString());
   }
 
   private static List<String> withName(List<String> options, String name) {

@@ -38,6 +38,7 @@ public final class FailoverBench {
     String jar = Path.of(args[0]).toAbsolutePath().toString();
     int trials = Integer.parseInt(args[1]);
     double[] windows = new double[trials];
+    // Each node's output goes to <bench.logs>/failover-<cluster>-<A|B>.log
     for (int t = 0; t < trials; t++) {
       try {
         windows[t] = trial(jar);
@@ -73,9 +74,10 @@ public final class FailoverBench {
       properties.setProperty(ClusterConfig.PORT, Integer.toString(ports[2]));
       VertxOptions options = new VertxOptions();
       options.getEventBusOptions().setHost("127.0.0.1");
-      client = Vertx.builder().with(options)
-        .withClusterManager(ClusterConfig.clusterManager(System.getenv(), properties))
-        .buildClustered().await(120, TimeUnit.SECONDS);
+      io.vertx.spi.cluster.hazelcast.HazelcastClusterManager manager =
+        ClusterConfig.clusterManager(System.getenv(), properties);
+      client = Vertx.builder().with(options).withClusterManager(manager).buildClustered()
+        .await(120, TimeUnit.SECONDS);
       Vertx c = client;
       List<Long> answers = new CopyOnWriteArrayList<>();
       long[] killedAt = {Long.MAX_VALUE};
@@ -98,6 +100,14 @@ public final class FailoverBench {
         });
       });
       warm.future().await(60, TimeUnit.SECONDS);
+      // A member killed while partitions migrate (this client just joined) can take Vert.x HA's record with it.
+      long safeBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!manager.getHazelcastInstance().getPartitionService().isClusterSafe()) {
+        if (System.nanoTime() > safeBy) {
+          throw new IllegalStateException("the cluster did not become safe within 60 s");
+        }
+        Thread.sleep(100); // isClusterSafe has no listener to wait on
+      }
       killedAt[0] = System.nanoTime();
       nodes.get(0).destroyForcibly();
       back.future().await(120, TimeUnit.SECONDS);
@@ -124,10 +134,14 @@ public final class FailoverBench {
     // (management on any free port: its start line tells that the node has joined the cluster)
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    Path log = Path.of(System.getProperty("bench.logs", System.getProperty("java.io.tmpdir")),
+      "failover-" + name.substring(6, 14) + "-" + (args[0].equals("bare") ? "B" : "A") + ".log");
     Thread reader = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-        StandardCharsets.UTF_8))) {
+        StandardCharsets.UTF_8)); java.io.Writer out = java.nio.file.Files.newBufferedWriter(log)) {
         for (String line; (line = in.readLine()) != null; ) {
+          out.write(line + "\n");
+          out.flush();
           if (line.contains(readyLine)) {
             ready.countDown();
           }
