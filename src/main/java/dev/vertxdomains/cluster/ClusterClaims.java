@@ -37,6 +37,7 @@ public final class ClusterClaims implements DeploymentClaims {
   private static final String NODE_ID_ATTRIBUTE = "__vertx.nodeId";
   private static final String HA_INFO_MAP = "__vertx.haInfo";
   private static final long HANDOFF_TIMEOUT_MS = 120_000;
+  private static final long RECONCILE_MILLIS = 5_000;
   private static final Logger LOG = LoggerFactory.getLogger(ClusterClaims.class);
 
   private final Vertx vertx;
@@ -44,6 +45,7 @@ public final class ClusterClaims implements DeploymentClaims {
   private final HazelcastInstance hazelcast;
   private final IMap<String, String> owners;
   private final IMap<String, String> handoffs;
+  private final java.util.Set<String> undeploying = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private ClusterClaims(Vertx vertx, HazelcastClusterManager manager) {
     this.vertx = vertx;
@@ -67,6 +69,21 @@ public final class ClusterClaims implements DeploymentClaims {
     ClusterClaims claims = new ClusterClaims(vertx, manager);
     Supervisor.useClaims(vertx, claims);
     vertx.eventBus().<JsonObject>consumer(DEPLOY_ADDRESS_PREFIX + claims.nodeId, claims::deployHandedOff);
+    // A node cut off from the cluster may keep running what the others took over meanwhile (Vert.x undeploys on a
+    // lost quorum only when the quorum stays lost long enough): after a merge, and every few seconds, a copy whose
+    // claim another live node holds is undeployed here.
+    claims.hazelcast.getCluster().addMembershipListener(new com.hazelcast.cluster.MembershipListener() {
+      @Override
+      public void memberAdded(com.hazelcast.cluster.MembershipEvent event) {
+        vertx.runOnContext(v -> claims.reconcile());
+      }
+
+      @Override
+      public void memberRemoved(com.hazelcast.cluster.MembershipEvent event) {
+        // nothing to give up when others leave
+      }
+    });
+    vertx.setPeriodic(RECONCILE_MILLIS, id -> claims.reconcile());
     return claims;
   }
 
@@ -105,6 +122,34 @@ public final class ClusterClaims implements DeploymentClaims {
         new DeliveryOptions().setSendTimeout(HANDOFF_TIMEOUT_MS))
         .compose(reply -> Future.failedFuture(new SupervisorHandedOffException(className, target, null)));
     });
+  }
+
+  /** Undeploys the local copies of deployments another live node holds; re-claims the ones nobody holds. */
+  void reconcile() {
+    java.util.Map<String, String> running = Supervisor.haDeployments(vertx);
+    if (running.isEmpty()) {
+      return;
+    }
+    vertx.<java.util.Map<String, String>>executeBlocking(() -> {
+      java.util.Map<String, String> duplicates = new java.util.HashMap<>();
+      running.forEach((haId, deploymentId) -> {
+        String holder = owners.putIfAbsent(haId, nodeId);
+        if (holder != null && !holder.equals(nodeId) && isMember(holder)) {
+          duplicates.put(deploymentId, haId + " held by node " + holder);
+        }
+      });
+      return duplicates;
+    }, false).onSuccess(duplicates -> duplicates.forEach((deploymentId, why) -> {
+      if (!firstUndeploy(deploymentId)) {
+        return;
+      }
+      LOG.warn("Supervised deployment {} also runs elsewhere ({}); undeploying this copy", deploymentId, why);
+      vertx.undeploy(deploymentId).onFailure(err -> LOG.debug("Undeploy of {}: {}", deploymentId, err.toString()));
+    })).onFailure(err -> LOG.warn("Cannot check deployment claims: {}", err.toString()));
+  }
+
+  private boolean firstUndeploy(String deploymentId) {
+    return undeploying.add(deploymentId);
   }
 
   /** The departed node's Vert.x HA record of the deployment with this haId (still there while it fails over). */

@@ -173,6 +173,25 @@ public final class Supervisor {
     return infos;
   }
 
+  /**
+   * The supervised deployments of this Vert.x instance that carry an {@link SupervisorOptions#haId() haId} and run
+   * (they claimed it and have not given up), for {@link DeploymentClaims} implementations that check ownership.
+   *
+   * @param vertx the Vert.x instance
+   * @return deployment id by haId
+   */
+  public static Map<String, String> haDeployments(Vertx vertx) {
+    Map<String, String> result = new java.util.HashMap<>();
+    for (SupervisedGroup group : GROUPS.getOrDefault(vertx, Set.of())) {
+      String haId = group.options == null ? null : group.options.haId();
+      io.vertx.core.Future<Void> claimed = group.claimed();
+      if (haId != null && claimed != null && claimed.succeeded() && !group.gaveUp()) {
+        result.put(haId, group.deploymentId());
+      }
+    }
+    return result;
+  }
+
   static void register(Vertx vertx, SupervisedGroup group) {
     GROUPS.computeIfAbsent(vertx, v -> ConcurrentHashMap.newKeySet()).add(group);
   }
