@@ -26,6 +26,7 @@ import java.util.Properties;
  *   <tr><td>{@value #INTERFACE}</td><td>VERTX_DOMAINS_CLUSTER_INTERFACE</td><td>127.0.0.1</td></tr>
  *   <tr><td>{@value #PORT}</td><td>VERTX_DOMAINS_CLUSTER_PORT</td><td>5701</td></tr>
  *   <tr><td>{@value #NAME}</td><td>VERTX_DOMAINS_CLUSTER_NAME</td><td>vertx-domains</td></tr>
+ *   <tr><td>{@value #MAX_NO_HEARTBEAT}</td><td>VERTX_DOMAINS_CLUSTER_MAX_NO_HEARTBEAT_SECONDS</td><td>5</td></tr>
  * </table>
  */
 public final class ClusterConfig {
@@ -42,8 +43,11 @@ public final class ClusterConfig {
   /** The cluster's name: only members with the same name form a cluster. */
   public static final String NAME = "vertx-domains.cluster.name";
 
+  /** Seconds without a heartbeat after which a member is removed (the failure-detection bound). */
+  public static final String MAX_NO_HEARTBEAT = "vertx-domains.cluster.max-no-heartbeat-seconds";
+
   private static final Map<String, String> DEFAULTS = Map.of(MEMBERS, "127.0.0.1", INTERFACE, "127.0.0.1",
-    PORT, "5701", NAME, "vertx-domains");
+    PORT, "5701", NAME, "vertx-domains", MAX_NO_HEARTBEAT, "5");
 
   private ClusterConfig() {
   }
@@ -69,6 +73,11 @@ public final class ClusterConfig {
     String port = values.getProperty(PORT);
     if (!port.matches("\\d{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
       throw new IllegalArgumentException(PORT + ": must be a port from 1 to 65535, got '" + port + "'");
+    }
+    String bound = values.getProperty(MAX_NO_HEARTBEAT);
+    if (!bound.matches("\\d{1,4}") || Integer.parseInt(bound) < 2) {
+      throw new IllegalArgumentException(MAX_NO_HEARTBEAT + ": must be a whole number of seconds, at least 2, got '"
+        + bound + "'");
     }
     String named = properties.getProperty("vertx.hazelcast.config");
     Path file = Path.of(named != null ? named : DEFAULT_FILE);

@@ -1,5 +1,6 @@
 package dev.vertxdomains.cluster;
 
+import dev.vertxdomains.testing.JarProcess;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -7,7 +8,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -33,7 +33,7 @@ class ClusterClaimsTest {
   @DisplayName("a live holder keeps its deployment; a node that left loses it to the next claimant")
   void claims() throws Exception {
     Properties properties = new Properties();
-    int[] ports = {freePort(), freePort()};
+    int[] ports = {JarProcess.freePort(), JarProcess.freePort()};
     properties.setProperty(ClusterConfig.NAME, "claims-" + UUID.randomUUID());
     properties.setProperty(ClusterConfig.MEMBERS, "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1]);
     HazelcastClusterManager[] managers = new HazelcastClusterManager[2];
@@ -75,10 +75,5 @@ class ClusterClaimsTest {
     managers[0].getHazelcastInstance().getLifecycleService().terminate();
     claims[1].claim("other", "Other").await(30, TimeUnit.SECONDS);
   }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }

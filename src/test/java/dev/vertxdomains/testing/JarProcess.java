@@ -85,10 +85,20 @@ public final class JarProcess implements AutoCloseable {
     return new JarProcess(name, process);
   }
 
-  /** A port free at the time of the call. */
+  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A port free at the time of the call and never handed out before in this JVM: ports are often chosen before the
+   * processes that bind them start, and the OS may offer a port again until it is bound (seen: a node's management
+   * port was another node's Hazelcast port).
+   */
   public static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+    while (true) {
+      try (ServerSocket socket = new ServerSocket(0)) {
+        if (HANDED_OUT.add(socket.getLocalPort())) {
+          return socket.getLocalPort();
+        }
+      }
     }
   }
 
