@@ -75,5 +75,4 @@ class ClusterClaimsTest {
     managers[0].getHazelcastInstance().getLifecycleService().terminate();
     claims[1].claim("other", "Other").await(30, TimeUnit.SECONDS);
   }
-  }
 }
