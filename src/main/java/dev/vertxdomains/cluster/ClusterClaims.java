@@ -1,22 +1,30 @@
 package dev.vertxdomains.cluster;
 
-import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import java.util.List;
 import dev.vertxdomains.supervisor.DeploymentClaims;
 import dev.vertxdomains.supervisor.Supervisor;
 import dev.vertxdomains.supervisor.SupervisorHandedOffException;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.vertx.core.Vertx;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@link DeploymentClaims} in the Hazelcast map {@value #OWNERS_MAP} (key: the deployment's {@code haId}, value: the
@@ -34,7 +42,6 @@ public final class ClusterClaims implements DeploymentClaims {
   /** Each node's event-bus address for deployments handed to it: this prefix and the node id. */
   public static final String DEPLOY_ADDRESS_PREFIX = "vertx-domains.cluster.deploy.";
 
-  private static final String NODE_ID_ATTRIBUTE = "__vertx.nodeId";
   private static final String HA_INFO_MAP = "__vertx.haInfo";
   private static final long HANDOFF_TIMEOUT_MS = 120_000;
   private static final long RECONCILE_MILLIS = 5_000;
@@ -45,7 +52,7 @@ public final class ClusterClaims implements DeploymentClaims {
   private final HazelcastInstance hazelcast;
   private final IMap<String, String> owners;
   private final IMap<String, String> handoffs;
-  private final java.util.Set<String> undeploying = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<String> undeploying = ConcurrentHashMap.newKeySet();
 
   private ClusterClaims(Vertx vertx, HazelcastClusterManager manager) {
     this.vertx = vertx;
@@ -72,14 +79,14 @@ public final class ClusterClaims implements DeploymentClaims {
     // A node cut off from the cluster may keep running what the others took over meanwhile (Vert.x undeploys on a
     // lost quorum only when the quorum stays lost long enough): after a merge, and every few seconds, a copy whose
     // claim another live node holds is undeployed here.
-    claims.hazelcast.getCluster().addMembershipListener(new com.hazelcast.cluster.MembershipListener() {
+    claims.hazelcast.getCluster().addMembershipListener(new MembershipListener() {
       @Override
-      public void memberAdded(com.hazelcast.cluster.MembershipEvent event) {
+      public void memberAdded(MembershipEvent event) {
         vertx.runOnContext(v -> claims.reconcile());
       }
 
       @Override
-      public void memberRemoved(com.hazelcast.cluster.MembershipEvent event) {
+      public void memberRemoved(MembershipEvent event) {
         // nothing to give up when others leave
       }
     });
@@ -117,21 +124,19 @@ public final class ClusterClaims implements DeploymentClaims {
       String className = record.getString("verticle_name").replaceFirst("^" + Supervisor.PREFIX + ":", "");
       LOG.info("Failover of {} (haId {}): spreading it to node {}, less loaded than this one", className, haId,
         target);
-      return vertx.eventBus().<String>request(DEPLOY_ADDRESS_PREFIX + target, new JsonObject()
-          .put("verticle", className).put("options", record.getJsonObject("options")),
-        new DeliveryOptions().setSendTimeout(HANDOFF_TIMEOUT_MS))
+      return deployOn(target, className, record.getJsonObject("options"))
         .compose(reply -> Future.failedFuture(new SupervisorHandedOffException(className, target, null)));
     });
   }
 
   /** Undeploys the local copies of deployments another live node holds; re-claims the ones nobody holds. */
   void reconcile() {
-    java.util.Map<String, String> running = Supervisor.haDeployments(vertx);
+    Map<String, String> running = Supervisor.haDeployments(vertx);
     if (running.isEmpty()) {
       return;
     }
-    vertx.<java.util.Map<String, String>>executeBlocking(() -> {
-      java.util.Map<String, String> duplicates = new java.util.HashMap<>();
+    vertx.<Map<String, String>>executeBlocking(() -> {
+      Map<String, String> duplicates = new HashMap<>();
       running.forEach((haId, deploymentId) -> {
         String holder = owners.putIfAbsent(haId, nodeId);
         if (holder != null && !holder.equals(nodeId) && isMember(holder)) {
@@ -140,16 +145,14 @@ public final class ClusterClaims implements DeploymentClaims {
       });
       return duplicates;
     }, false).onSuccess(duplicates -> duplicates.forEach((deploymentId, why) -> {
-      if (!firstUndeploy(deploymentId)) {
-        return;
+      if (!undeploying.add(deploymentId)) {
+        return; // an earlier check is undeploying it
       }
       LOG.warn("Supervised deployment {} also runs elsewhere ({}); undeploying this copy", deploymentId, why);
-      vertx.undeploy(deploymentId).onFailure(err -> LOG.debug("Undeploy of {}: {}", deploymentId, err.toString()));
+      vertx.undeploy(deploymentId)
+        .onFailure(err -> LOG.debug("Undeploy of {}: {}", deploymentId, err.toString()))
+        .onComplete(ar -> undeploying.remove(deploymentId));
     })).onFailure(err -> LOG.warn("Cannot check deployment claims: {}", err.toString()));
-  }
-
-  private boolean firstUndeploy(String deploymentId) {
-    return undeploying.add(deploymentId);
   }
 
   /** The departed node's Vert.x HA record of the deployment with this haId (still there while it fails over). */
@@ -172,21 +175,18 @@ public final class ClusterClaims implements DeploymentClaims {
    * The live node of this node's HA group with the fewest HA deployments, not in {@code excluded}; this node wins
    * a tie. {@code null} when none.
    */
-  private String leastLoaded(java.util.Collection<?> excluded) {
+  private String leastLoaded(Collection<?> excluded) {
     IMap<String, String> haInfo = hazelcast.getMap(HA_INFO_MAP);
-    String own = haInfo.get(nodeId);
+    Map<String, String> live = haInfo.getAll(Members.liveNodeIds(hazelcast)); // one read for every live node
+    String own = live.get(nodeId);
     String group = own == null ? null : new JsonObject(own).getString("group");
     String best = null;
     int bestLoad = Integer.MAX_VALUE;
-    for (Member member : hazelcast.getCluster().getMembers()) {
-      String node = member.getAttribute(NODE_ID_ATTRIBUTE);
-      String info = node == null ? null : haInfo.get(node);
-      if (info == null || excluded.contains(node)) {
-        continue;
-      }
-      JsonObject json = new JsonObject(info);
-      int load = json.getJsonArray("verticles", new JsonArray()).size();
-      if (java.util.Objects.equals(group, json.getString("group"))
+    for (Map.Entry<String, String> entry : live.entrySet()) {
+      String node = entry.getKey();
+      JsonObject info = new JsonObject(entry.getValue());
+      int load = info.getJsonArray("verticles", new JsonArray()).size();
+      if (!excluded.contains(node) && Objects.equals(group, info.getString("group"))
         && (load < bestLoad || (load == bestLoad && node.equals(nodeId)))) {
         best = node;
         bestLoad = load;
@@ -205,10 +205,15 @@ public final class ClusterClaims implements DeploymentClaims {
 
   @Override
   public Future<String> handOff(String haId, String verticle, DeploymentOptions options) {
-    return vertx.executeBlocking(() -> chooseTarget(haId), false).compose(target -> vertx.eventBus()
-      .<String>request(DEPLOY_ADDRESS_PREFIX + target, new JsonObject().put("verticle", verticle)
-        .put("options", options.toJson()), new DeliveryOptions().setSendTimeout(HANDOFF_TIMEOUT_MS))
-      .map(target));
+    return vertx.executeBlocking(() -> chooseTarget(haId), false)
+      .compose(target -> deployOn(target, verticle, options.toJson()).map(target));
+  }
+
+  /** Asks {@code node} to deploy the verticle supervised (see {@link #deployHandedOff}). */
+  private Future<Message<String>> deployOn(String node, String verticle, JsonObject options) {
+    return vertx.eventBus().request(DEPLOY_ADDRESS_PREFIX + node,
+      new JsonObject().put("verticle", verticle).put("options", options),
+      new DeliveryOptions().setSendTimeout(HANDOFF_TIMEOUT_MS));
   }
 
   /** Records this node as failed for the deployment, picks the least loaded eligible node and makes it the holder. */
@@ -249,11 +254,6 @@ public final class ClusterClaims implements DeploymentClaims {
   }
 
   private boolean isMember(String node) {
-    for (Member member : hazelcast.getCluster().getMembers()) {
-      if (node.equals(member.getAttribute(NODE_ID_ATTRIBUTE))) {
-        return true;
-      }
-    }
-    return false;
+    return Members.liveNodeIds(hazelcast).contains(node);
   }
 }

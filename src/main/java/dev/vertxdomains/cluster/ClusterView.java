@@ -1,6 +1,5 @@
 package dev.vertxdomains.cluster;
 
-import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
@@ -18,7 +17,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -45,7 +43,6 @@ public final class ClusterView {
 
   private static final Logger LOG = LoggerFactory.getLogger(ClusterView.class);
   private static final long REFRESH_MILLIS = 5_000;
-  private static final String NODE_ID_ATTRIBUTE = "__vertx.nodeId";
   private static final Set<String> CLUSTER_STATES = Set.of("draining", "backing-off", "failed");
 
   private final Vertx vertx;
@@ -88,7 +85,7 @@ public final class ClusterView {
       @Override
       public void memberRemoved(MembershipEvent event) {
         LOG.info("Node {} left the cluster; dropping its workers from the cluster view",
-          event.getMember().getAttribute(NODE_ID_ATTRIBUTE));
+          Members.nodeId(event.getMember()));
         view.dropDeparted();
       }
     });
@@ -172,13 +169,7 @@ public final class ClusterView {
   /** Removes the entries of nodes that are no longer members. */
   private void dropDeparted() {
     vertx.executeBlocking(() -> {
-      Set<String> live = new HashSet<>();
-      for (Member member : hazelcast.getCluster().getMembers()) {
-        String id = member.getAttribute(NODE_ID_ATTRIBUTE);
-        if (id != null) {
-          live.add(id);
-        }
-      }
+      Set<String> live = Members.liveNodeIds(hazelcast);
       for (String node : new ArrayList<>(workers.keySet())) {
         if (!live.contains(node)) {
           workers.delete(node);

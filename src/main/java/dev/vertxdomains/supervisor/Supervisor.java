@@ -4,6 +4,7 @@ import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,12 +71,12 @@ public final class Supervisor {
     if (options == null || !options.isHa()) {
       return options;
     }
-    io.vertx.core.json.JsonObject config = options.getConfig() == null
-      ? new io.vertx.core.json.JsonObject() : options.getConfig().copy();
+    JsonObject config = options.getConfig() == null ? new JsonObject() : options.getConfig().copy();
     Object section = config.getValue(SupervisorOptions.CONFIG_KEY);
-    io.vertx.core.json.JsonObject supervisor = section instanceof io.vertx.core.json.JsonObject json
-      ? json : new io.vertx.core.json.JsonObject();
-    if (section != null && !(section instanceof io.vertx.core.json.JsonObject)) {
+    if (section == null) {
+      section = new JsonObject();
+    }
+    if (!(section instanceof JsonObject supervisor)) {
       return options; // invalid: the deployment reports it
     }
     if (!supervisor.containsKey("haId")) {

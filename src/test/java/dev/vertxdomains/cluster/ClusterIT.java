@@ -98,23 +98,10 @@ class ClusterIT {
       .buildClustered().await(60, TimeUnit.SECONDS);
   }
 
-  /** Polls a management endpoint's cluster view until {@code match} holds (at most 60 s); returns the workers. */
+  /** Polls a node's cluster view until {@code match} holds; returns the workers. */
   private static JsonArray awaitView(int managementPort, Predicate<JsonArray> match) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    JsonArray last = null;
-    Exception error = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        last = JarProcess.getJson(managementPort, "/workers?scope=cluster").getJsonArray("workers");
-        if (match.test(last)) {
-          return last;
-        }
-      } catch (Exception e) {
-        error = e; // not up yet
-      }
-      Thread.sleep(200); // polling an external process's endpoint: there is no event to wait on
-    }
-    throw new AssertionError("cluster view on :" + managementPort + " never matched; last: " + last, error);
+    return JarProcess.awaitJson(managementPort, "/workers?scope=cluster",
+      body -> match.test(body.getJsonArray("workers")), "cluster view").getJsonArray("workers");
   }
 
   /** Who and where each worker is, without the times. */
@@ -125,15 +112,10 @@ class ClusterIT {
       .collect(java.util.stream.Collectors.toSet());
   }
 
-  /** Polls until the cluster reports itself safe (every backup in sync) from a node's endpoint, at most 60 s. */
+  /** Polls until the cluster reports itself safe (every backup in sync) from a node's endpoint. */
   private static void awaitSafe(int managementPort) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!JarProcess.getJson(managementPort, "/workers?scope=cluster").getBoolean("safe", false)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("the cluster did not become safe within 60 s");
-      }
-      Thread.sleep(200); // polling an external process's endpoint: there is no event to wait on
-    }
+    JarProcess.awaitJson(managementPort, "/workers?scope=cluster", body -> body.getBoolean("safe", false),
+      "cluster safety");
   }
 
   private static long count(JsonArray workers, String verticle, String state) {
@@ -266,18 +248,10 @@ class ClusterIT {
       "A does not run a second copy");
   }
 
-  /** Polls a node's own workers until {@code match} holds (at most 60 s). */
+  /** Polls a node's own workers until {@code match} holds. */
   private static void awaitLocal(int managementPort, Predicate<JsonArray> match) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    JsonArray last = null;
-    while (System.nanoTime() < deadline) {
-      last = JarProcess.getJson(managementPort, "/workers").getJsonArray("workers");
-      if (match.test(last)) {
-        return;
-      }
-      Thread.sleep(200); // polling an external process's endpoint: there is no event to wait on
-    }
-    throw new AssertionError("local workers on :" + managementPort + " never matched; last: " + last);
+    JarProcess.awaitJson(managementPort, "/workers", body -> match.test(body.getJsonArray("workers")),
+      "local workers");
   }
 
   @Test

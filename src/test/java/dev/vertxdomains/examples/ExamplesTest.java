@@ -2,6 +2,7 @@ package dev.vertxdomains.examples;
 
 import dev.vertxdomains.supervisor.Supervisor;
 import dev.vertxdomains.supervisor.SupervisorEvents;
+import dev.vertxdomains.testing.JarProcess;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -17,7 +18,6 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.ServerSocket;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -44,9 +44,7 @@ class ExamplesTest {
     // A connection per request, so that each lands on an instance still listening (keep-alive draining is
     // covered by the supervisor tests).
     this.client = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setKeepAlive(false));
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
+    port = JarProcess.freePort();
     events = SupervisorEvents.listen(vertx);
   }
 

@@ -1,6 +1,7 @@
 package dev.vertxdomains.supervisor;
 
 import dev.vertxdomains.examples.HelloServer;
+import dev.vertxdomains.testing.JarProcess;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -19,7 +20,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,12 +35,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /** The supervisor over real HTTP: recycling under keep-alive load, in-flight requests, the kill timer. */
 @ExtendWith(VertxExtension.class)
 class SupervisedHttpTest {
-
-  static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 
   static Future<String> deployHello(Vertx vertx, int port, int instances, JsonObject supervisor) {
     JsonObject config = new JsonObject().put("http.port", port).put("http.host", "127.0.0.1");
@@ -73,7 +67,7 @@ class SupervisedHttpTest {
   @Test
   @DisplayName("1 request in 100 faults under 64 keep-alive connections: faults get 500, others 200, no connection errors")
   void faultsUnderKeepAliveLoad(Vertx vertx) throws Exception {
-    int port = freePort();
+    int port = JarProcess.freePort();
     deployHello(vertx, port, 2, null).await(30, TimeUnit.SECONDS);
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
       new PoolOptions().setHttp1MaxSize(64));
@@ -150,7 +144,7 @@ class SupervisedHttpTest {
   @Test
   @DisplayName("requests in flight on a recycled instance complete; the replacement serves before the old one is gone")
   void inFlightRequestsFinish(Vertx vertx) throws Exception {
-    int port = freePort();
+    int port = JarProcess.freePort();
     List<JsonObject> events = SupervisorEvents.listen(vertx);
     deployProbe(vertx, port, null).await(30, TimeUnit.SECONDS);
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
@@ -183,7 +177,7 @@ class SupervisedHttpTest {
   @Test
   @DisplayName("the kill timer undeploys an instance whose request never ends")
   void killTimer(Vertx vertx) throws Exception {
-    int port = freePort();
+    int port = JarProcess.freePort();
     List<JsonObject> events = SupervisorEvents.listen(vertx);
     deployProbe(vertx, port, new JsonObject().put("killTimeoutMs", 300)).await(30, TimeUnit.SECONDS);
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
@@ -203,7 +197,7 @@ class SupervisedHttpTest {
   @Test
   @DisplayName("deployVerticle(\"supervised:...\") makes one worker per instance; undeploying stops them all")
   void deployByPrefix(Vertx vertx) throws Exception {
-    int port = freePort();
+    int port = JarProcess.freePort();
     String id = vertx.deployVerticle("supervised:" + ProbeServer.class.getName(), new DeploymentOptions()
       .setInstances(2).setConfig(new JsonObject().put("http.port", port))).await(30, TimeUnit.SECONDS);
     List<WorkerInfo> workers = Supervisor.workers(vertx).stream().filter(w -> w.deploymentId().equals(id)).toList();
@@ -221,7 +215,7 @@ class SupervisedHttpTest {
   @Test
   @DisplayName("errorPolicy continue: the failing request gets 500 and the instance is kept")
   void continuePolicyKeepsTheInstance(Vertx vertx) throws Exception {
-    int port = freePort();
+    int port = JarProcess.freePort();
     deployProbe(vertx, port, new JsonObject().put("errorPolicy", "continue")).await(30, TimeUnit.SECONDS);
     HttpClient client = vertx.createHttpClient();
     List<Throwable> errors = new CopyOnWriteArrayList<>();
@@ -240,7 +234,7 @@ class SupervisedHttpTest {
   void threadingModels(ThreadingModel model, Vertx vertx) throws Exception {
     assumeTrue(model != ThreadingModel.VIRTUAL_THREAD || Runtime.version().feature() >= 21,
       "virtual-thread verticles need Java 21+");
-    int port = freePort();
+    int port = JarProcess.freePort();
     List<JsonObject> events = SupervisorEvents.listen(vertx);
     Supervisor.deploy(vertx, ProbeServer.class.getName(), new DeploymentOptions().setThreadingModel(model)
       .setConfig(new JsonObject().put("http.port", port))).await(30, TimeUnit.SECONDS);

@@ -170,6 +170,29 @@ public final class JarProcess implements AutoCloseable {
     return new JsonObject(response.body());
   }
 
+  /**
+   * Polls a management endpoint (a process has no event to wait on) until its JSON matches, for at most 60 s; an
+   * endpoint not answering yet counts as not matching. Returns the matching answer.
+   */
+  public static JsonObject awaitJson(int port, String pathAndQuery, Predicate<JsonObject> match, String what)
+    throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    JsonObject last = null;
+    Exception error = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        last = getJson(port, pathAndQuery);
+        if (match.test(last)) {
+          return last;
+        }
+      } catch (IOException e) {
+        error = e; // not up yet
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError(what + " on :" + port + " never matched within 60 s; last: " + last, error);
+  }
+
   /** Runs the jar to its exit (at most 60 s); returns exit code and output. */
   public static Result run(List<String> javaOptions, String... args) throws IOException, InterruptedException {
     Process process = new ProcessBuilder(command(javaOptions, List.of(args))).redirectErrorStream(true).start();
