@@ -3,8 +3,8 @@ package dev.vertxdomains.eventbus;
 import dev.vertxdomains.domain.Domain;
 import dev.vertxdomains.domain.DomainError;
 import dev.vertxdomains.supervisor.ErrorPolicy;
+import dev.vertxdomains.supervisor.FaultLog;
 import dev.vertxdomains.supervisor.Worker;
-import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -12,6 +12,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyFailure;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.util.Objects;
 
@@ -27,9 +28,13 @@ import java.util.Objects;
  * instance's error policy: {@link ErrorPolicy#RECYCLE} hands it to the supervisor, {@link ErrorPolicy#CONTINUE} logs
  * it. Errors while handling a published message (nobody to answer) are reported the same way.
  * <p>
- * In a supervised instance the consumer also drains with it: it unregisters, the messages Vert.x had queued for it
- * are handed to the address's other consumers instead of being failed, and the instance waits for the messages in
- * hand to be answered. Works the same on a clustered event bus.
+ * In a supervised instance the consumer belongs to the instance's slot: it is registered once for the life of the
+ * slot, and each message goes to the instance serving when it arrives. A recycle changes no registration (a
+ * clustered event bus sees nothing); the replaced instance answers the messages it has, and at the kill timer
+ * fails what remains with {@value #UNAVAILABLE_CODE}. While no instance is ready (first start, crash backoff),
+ * messages wait up to the supervisor's {@code holdTimeoutMs}, then fail with {@value #UNAVAILABLE_CODE}. When the
+ * slot itself goes, the consumer unregisters and the messages Vert.x had queued for it are handed to the address's
+ * other consumers instead of being failed.
  */
 public final class EventBusDomains {
 
@@ -37,6 +42,10 @@ public final class EventBusDomains {
   public static final int FAILURE_CODE = 500;
   /** The failure message of the answer to a message whose handling failed. */
   public static final String FAILURE_MESSAGE = "Internal Server Error";
+  /** The failure code of the answer to a message no instance could take in time (none ready, or the kill timer). */
+  public static final int UNAVAILABLE_CODE = 503;
+  /** The failure message that goes with {@link #UNAVAILABLE_CODE}. */
+  public static final String UNAVAILABLE_MESSAGE = "Service Unavailable";
 
   private static final Logger LOG = LoggerFactory.getLogger(EventBusDomains.class);
 
@@ -54,7 +63,7 @@ public final class EventBusDomains {
    * @return the consumer
    */
   public static <T> MessageConsumer<T> consumer(Vertx vertx, String address, Handler<Message<T>> handler) {
-    return register(vertx, vertx.eventBus().consumer(address), handler);
+    return register(vertx, address, false, handler);
   }
 
   /**
@@ -67,32 +76,26 @@ public final class EventBusDomains {
    * @return the consumer
    */
   public static <T> MessageConsumer<T> localConsumer(Vertx vertx, String address, Handler<Message<T>> handler) {
-    return register(vertx, vertx.eventBus().localConsumer(address), handler);
+    return register(vertx, address, true, handler);
   }
 
-  private static <T> MessageConsumer<T> register(Vertx vertx, MessageConsumer<T> consumer, Handler<Message<T>> handler) {
+  private static <T> MessageConsumer<T> register(Vertx vertx, String address, boolean local,
+                                                 Handler<Message<T>> handler) {
+    Objects.requireNonNull(address, "address");
     Objects.requireNonNull(handler, "handler");
     Worker worker = Worker.current();
-    ConsumerDrain drain = null;
-    if (worker != null) {
-      drain = new ConsumerDrain(vertx, consumer);
-      worker.onDrain(drain::drain);
+    if (worker == null) {
+      MessageConsumer<T> consumer = local ? vertx.eventBus().localConsumer(address) : vertx.eventBus().consumer(address);
+      return consumer.handler(message -> handle(new TrackedMessage<>(message, () -> { }), handler));
     }
-    ConsumerDrain tracked = drain;
-    return consumer.handler(message -> handle(message, handler, tracked));
+    SlotConsumer<T> slot = worker.slot().resource(new SlotConsumer.Key(address, local),
+      scope -> new SlotConsumer<>(scope, vertx, address, local));
+    return new GenerationConsumer<>(worker, slot, handler);
   }
 
-  private static <T> void handle(Message<T> message, Handler<Message<T>> handler, ConsumerDrain drain) {
-    Context context = Vertx.currentContext();
-    Domain domain = Domain.create().attach(context);
-    TrackedMessage<T> tracked;
-    if (drain != null && message.replyAddress() != null) {
-      drain.begin();
-      tracked = new TrackedMessage<>(message, drain::end);
-    } else {
-      tracked = new TrackedMessage<>(message, () -> { });
-    }
-    // Fire-and-forget messages are not waited for by a drain: their work is bounded by the kill timer.
+  /** Runs {@code handler} for one message in a new domain on the current (per-message) context. */
+  static <T> void handle(TrackedMessage<T> tracked, Handler<Message<T>> handler) {
+    Domain domain = Domain.create().attach(Vertx.currentContext());
     domain.errorHandler(error -> onError(domain, tracked, error));
     handler.handle(tracked);
   }
@@ -102,10 +105,12 @@ public final class EventBusDomains {
       message.message().fail(FAILURE_CODE, FAILURE_MESSAGE);
     }
     if (ErrorPolicy.current() == ErrorPolicy.RECYCLE) {
-      domain.escalate(error);
+      try (MDC.MDCCloseable ignored = MDC.putCloseable(FaultLog.WHAT, "message to " + message.address())) {
+        domain.escalate(error);
+      }
     } else {
-      LOG.warn("Message to {} failed in {} (instance kept, policy continue)", message.address(), domain.id(),
-        error.cause());
+      FaultLog.warn(LOG, error.cause(), "Message to {} failed in {} (instance kept, policy continue): {}",
+        message.address(), domain.id(), FaultLog.describe(error.cause()));
     }
   }
 }

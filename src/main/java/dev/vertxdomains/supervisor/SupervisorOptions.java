@@ -25,6 +25,9 @@ import java.util.Set;
  *   <tr><td>giveUp</td><td>stop</td><td>{@code stop} the deployment, or drain everything and {@code exit} the JVM</td></tr>
  *   <tr><td>exitCode</td><td>70</td><td>the exit code for {@code giveUp: exit} (1 to 255)</td></tr>
  *   <tr><td>errorPolicy</td><td>recycle</td><td>after a request error: {@code recycle} the instance, or {@code continue}</td></tr>
+ *   <tr><td>holdTimeoutMs</td><td>5000</td><td>while no generation of a slot is ready (first start, crash backoff),
+ *       new requests and messages wait this long for one, then are refused (HTTP 503 with {@code Retry-After}, an
+ *       event-bus failure 503)</td></tr>
  *   <tr><td>haId</td><td>none</td><td>the identity of an HA deployment across failovers, set by
  *       {@link Supervisor#deploy(io.vertx.core.Vertx, String, io.vertx.core.DeploymentOptions)} and the launcher;
  *       with {@link DeploymentClaims} installed, only one node runs it</td></tr>
@@ -37,7 +40,7 @@ public final class SupervisorOptions {
 
   private static final Set<String> KEYS = Set.of("killTimeoutMs", "drainIdleMs", "maxRestarts", "restartPeriodMs",
     "backoffMinMs", "backoffMaxMs", "backoffJitter", "backoffResetMs", "giveUp", "exitCode", "errorPolicy",
-    "haId");
+    "haId", "holdTimeoutMs");
 
   private long killTimeoutMs = 30_000;
   private long drainIdleMs = 1_000;
@@ -51,6 +54,7 @@ public final class SupervisorOptions {
   private int exitCode = 70;
   private ErrorPolicy errorPolicy = ErrorPolicy.RECYCLE;
   private String haId;
+  private long holdTimeoutMs = 5_000;
 
   /** Options with every default. */
   public SupervisorOptions() {
@@ -96,6 +100,7 @@ public final class SupervisorOptions {
     options.backoffMinMs = positiveLong(json, "backoffMinMs", options.backoffMinMs, 1);
     options.backoffMaxMs = positiveLong(json, "backoffMaxMs", options.backoffMaxMs, 1);
     options.backoffResetMs = positiveLong(json, "backoffResetMs", options.backoffResetMs, 1);
+    options.holdTimeoutMs = positiveLong(json, "holdTimeoutMs", options.holdTimeoutMs, 0);
     options.exitCode = (int) positiveLong(json, "exitCode", options.exitCode, 1);
     if (options.exitCode > 255) {
       throw new IllegalArgumentException(CONFIG_KEY + ".exitCode: must be from 1 to 255, got " + options.exitCode);
@@ -141,6 +146,7 @@ public final class SupervisorOptions {
     map.put("giveUp", giveUp.name().toLowerCase(java.util.Locale.ROOT));
     map.put("exitCode", exitCode);
     map.put("errorPolicy", errorPolicy.name().toLowerCase(java.util.Locale.ROOT));
+    map.put("holdTimeoutMs", holdTimeoutMs);
     if (haId != null) {
       map.put("haId", haId);
     }
@@ -295,6 +301,17 @@ public final class SupervisorOptions {
       throw new IllegalArgumentException("exitCode: must be from 1 to 255, got " + value);
     }
     exitCode = value;
+    return this;
+  }
+
+  /** @return how long new work waits for a generation of its slot to be ready before it is refused */
+  public long holdTimeoutMs() {
+    return holdTimeoutMs;
+  }
+
+  /** @param value milliseconds, at least 0 (0: refuse at once) @return these options */
+  public SupervisorOptions holdTimeoutMs(long value) {
+    holdTimeoutMs = requireAtLeast("holdTimeoutMs", value, 0);
     return this;
   }
 

@@ -1,7 +1,9 @@
 package dev.vertxdomains.supervisor;
 
+import dev.vertxdomains.domain.Domain;
 import dev.vertxdomains.domain.DomainError;
 import io.vertx.core.Context;
+import io.vertx.core.Deployable;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -11,9 +13,12 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * The supervised verticle instance the current code runs in, as seen by integrations: whether it is draining,
- * and the participants that drain it. {@link #current()} returns {@code null} outside a supervised instance, so
- * integrations work the same, minus the draining, without a supervisor.
+ * One generation of a supervised verticle instance, as seen by integrations: the verticle object, its context
+ * (pinned to its slot's event loop) and whether it is draining. A slot runs one generation at a time; when one is
+ * replaced it finishes its work in flight while the next one serves, then it is undeployed: its own
+ * {@code stop}, then everything its code created (timers, clients, servers, consumers) is closed.
+ * {@link #current()} returns {@code null} outside a supervised instance, so integrations work the same, minus the
+ * hand-off, without a supervisor.
  */
 public final class Worker {
 
@@ -27,9 +32,10 @@ public final class Worker {
   private volatile String lastError;
   private volatile long startedAt;
   private Context context;
-  private String deploymentId;
+  private Deployable verticle;
+  private Future<Void> started;
   private Future<Void> drained;
-  private boolean undeployRequested;
+  private Future<Void> stopped;
 
   Worker(WorkerSlot slot, int generation) {
     this.slot = slot;
@@ -37,7 +43,7 @@ public final class Worker {
   }
 
   /**
-   * The supervised instance of the current context.
+   * The generation the current code runs in.
    *
    * @return the worker, or {@code null} outside a supervised verticle instance
    */
@@ -47,8 +53,26 @@ public final class Worker {
   }
 
   /**
-   * Whether the instance is draining: integrations stop taking new work and ask clients to go elsewhere
-   * (for HTTP, {@code Connection: close} on every response).
+   * The context of this generation (a root context): every request or message dispatched to it runs on a duplicate
+   * of it, on the slot's event loop (or, for worker and virtual-thread verticles, on their own thread).
+   *
+   * @return the context
+   */
+  public Context context() {
+    return context;
+  }
+
+  /**
+   * The slot this generation belongs to: what outlives generations (listeners, consumers) lives there.
+   *
+   * @return the slot's scope
+   */
+  public SlotScope slot() {
+    return slot.scope();
+  }
+
+  /**
+   * Whether this generation is draining: it takes no new work and finishes what it has.
    *
    * @return {@code true} once draining began
    */
@@ -75,9 +99,9 @@ public final class Worker {
   }
 
   /**
-   * Registers a drain participant (an HTTP server, an event-bus consumer): when the instance drains, it is called on
-   * the instance's context and its future completes once it has finished its in-flight work. Call from the
-   * instance's context, typically in {@code start()}.
+   * Registers a drain participant: when this generation drains, it is called on the generation's context and its
+   * future completes once its in-flight work is done. At the kill deadline {@link Drain#expired()} completes and the
+   * generation is undeployed whatever remains. Call from the generation's context, typically in {@code start()}.
    *
    * @param participant called once with the drain request
    * @return this worker
@@ -97,7 +121,7 @@ public final class Worker {
   }
 
   /**
-   * Which instance of its slot this is, from 1.
+   * Which generation of its slot this is, from 1.
    *
    * @return the generation
    */
@@ -115,6 +139,11 @@ public final class Worker {
       ? System.currentTimeMillis() - startedAt : 0;
     return new WorkerInfo(slot.group.deploymentId(), slot.group.verticleName, slot.id(), generation,
       slot.group.nodeId(), state, slot.restarts(), up, lastError != null ? lastError : slot.lastError);
+  }
+
+  @Override
+  public String toString() {
+    return id() + "#" + generation;
   }
 
   // ----------------------------------------------------------------------------------------------------------------
@@ -140,44 +169,75 @@ public final class Worker {
     slot.lastError = lastError;
   }
 
-  void lastError(DomainError error) {
-    lastError(error.cause());
-  }
-
-  /** Called on the instance's context when its top-level domain receives an error. */
+  /** Called on the generation's context when its top-level domain receives an error. */
   void slotError(DomainError error) {
     slot.onError(this, error);
   }
 
-  /** Called by the shell on the instance's context, before the user's start. */
-  void attach(Context context) {
-    this.context = context;
-    context.put(CONTEXT_KEY, this);
-  }
-
-  Context context() {
-    return context;
-  }
-
-  String deploymentId() {
-    return deploymentId;
-  }
-
-  void deploymentId(String id) {
-    deploymentId = id;
-  }
-
-  boolean undeployRequested() {
-    return undeployRequested;
-  }
-
-  void undeployRequested(boolean value) {
-    undeployRequested = value;
+  /**
+   * Starts the generation: a new context on the slot's event loop, the supervisor as the listener of its top-level
+   * domain, then the verticle's own start on that context. A failed start closes what it created.
+   */
+  Future<Void> start(Context slotContext, Deployable verticle) {
+    this.verticle = verticle;
+    Context on = SupervisorInternals.generationContext(slotContext);
+    context = on;
+    on.put(CONTEXT_KEY, this);
+    Domain.topLevel(on).errorHandler(this::slotError);
+    Promise<Void> started = Promise.promise();
+    this.started = started.future();
+    on.runOnContext(v -> {
+      Future<?> future;
+      try {
+        future = verticle.deploy(on);
+      } catch (Throwable t) {
+        future = Future.failedFuture(t);
+      }
+      future.onComplete(ar -> {
+        if (ar.succeeded()) {
+          started.complete();
+        } else {
+          SupervisorInternals.closeGeneration(slotContext, on).onComplete(closed -> started.fail(ar.cause()));
+        }
+      });
+    });
+    return started.future();
   }
 
   /**
-   * Runs the drain participants once, on the instance's context; the future completes when all are done or at the
-   * deadline, whichever comes first. Safe to call from any thread, any number of times.
+   * Drains the generation (bounded by the request's deadline), runs the verticle's stop on its context, then closes
+   * everything it created. Safe to call more than once: the first call wins.
+   */
+  synchronized Future<Void> stop(Context slotContext, Drain request) {
+    if (stopped != null) {
+      return stopped;
+    }
+    Context on = context;
+    if (on == null) {
+      stopped = Future.succeededFuture();
+      return stopped;
+    }
+    // A generation still starting is stopped once its start is over; one whose start failed is closed already.
+    stopped = started.transform(start -> start.failed() ? Future.succeededFuture() : drain(request).transform(ignored -> {
+      Promise<Void> done = Promise.promise();
+      on.runOnContext(v -> {
+        Future<?> future;
+        try {
+          future = verticle.undeploy(on);
+        } catch (Throwable t) {
+          future = Future.failedFuture(t);
+        }
+        future.onComplete(ar -> SupervisorInternals.closeGeneration(slotContext, on)
+          .onComplete(closed -> done.handle(ar.succeeded() ? closed : Future.failedFuture(ar.cause()))));
+      });
+      return done.future();
+    }));
+    return stopped;
+  }
+
+  /**
+   * Runs the drain participants once, on the generation's context; the future completes when all are done or at the
+   * deadline, whichever comes first (the deadline first completes {@link Drain#expired()}).
    */
   synchronized Future<Void> drain(Drain request) {
     if (drained != null) {
@@ -187,17 +247,22 @@ public final class Worker {
     Promise<Void> done = Promise.promise();
     drained = done.future();
     Context on = context;
-    if (on == null) {
+    if (on == null || participants.isEmpty()) {
       done.complete();
       return drained;
     }
     Vertx vertx = on.owner();
-    long deadlineTimer = vertx.setTimer(Math.max(1, request.remainingMillis()), id -> done.tryComplete());
+    Promise<Void> expiry = Promise.promise();
+    Drain drain = new Drain(request.deadline(), request.undeploying(), expiry.future());
+    long deadlineTimer = vertx.setTimer(Math.max(1, request.remainingMillis()), id -> on.runOnContext(v -> {
+      expiry.tryComplete();
+      done.tryComplete();
+    }));
     on.runOnContext(v -> {
       List<Future<?>> futures = new ArrayList<>(participants.size());
       for (Function<Drain, Future<?>> participant : participants) {
         try {
-          futures.add(participant.apply(request));
+          futures.add(participant.apply(drain));
         } catch (Throwable t) {
           futures.add(Future.failedFuture(t));
         }

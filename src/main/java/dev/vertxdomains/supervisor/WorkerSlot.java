@@ -5,6 +5,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -13,14 +14,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 
 /**
- * The supervisor of one verticle instance, deployed as one instance of the supervised deployment. It deploys the
- * user's verticle as a child deployment with one instance, recycles it when its top-level domain receives an
- * error (the replacement is deployed at once, the old instance drains), and restarts it with backoff when it
- * crashes or fails to start. All its state is confined to its own context.
+ * The supervisor of one verticle instance slot, deployed as one instance of the supervised deployment. It runs the
+ * user's verticle as a series of generations, each on a context of its own on the slot's event loop: when a
+ * generation's top-level domain receives an error, the next generation starts at once and takes the new work, while
+ * the old one finishes its work in flight and is undeployed; a crash or a failed start restarts with backoff.
+ * What outlives generations (listeners, consumers) lives in the slot's {@link SlotScope}. All the slot's state is
+ * confined to its event-loop context ({@link #home()}).
  */
 final class WorkerSlot implements Deployable {
 
@@ -28,18 +36,29 @@ final class WorkerSlot implements Deployable {
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   final SupervisedGroup group;
+  private final SlotScope scope = new SlotScope(this);
   private final Promise<Void> firstStart = Promise.promise();
   private final List<Worker> retiring = new ArrayList<>();
-  private Context context;
+  private final Map<Object, Object> resources = new ConcurrentHashMap<>();
+  private final List<Function<Drain, Future<?>>> closeParticipants = new CopyOnWriteArrayList<>();
+  private final ArrayDeque<Held> held = new ArrayDeque<>();
+  /** The context Vert.x gave the slot (the user's threading model); generations are built from it. */
+  private Context slotContext;
+  /** The slot's event-loop context, where its state lives. */
+  private Context home;
   private Vertx vertx;
   private int index;
+  /** The newest generation (starting, running or backing off). */
   private Worker current;
+  /** The generation that takes new work, once running. */
+  private volatile Worker serving;
   /** The newest instance, kept to report the slot as failed once the supervisor gave up. */
   private Worker latest;
   private int generation;
   private int backoffAttempt;
   private volatile long restarts;
   private long backoffTimer = -1;
+  private long backoffUntil;
   private boolean stopping;
 
   WorkerSlot(SupervisedGroup group) {
@@ -52,6 +71,27 @@ final class WorkerSlot implements Deployable {
 
   long restarts() {
     return restarts;
+  }
+
+  SlotScope scope() {
+    return scope;
+  }
+
+  Context home() {
+    return home;
+  }
+
+  Worker serving() {
+    return serving;
+  }
+
+  @SuppressWarnings("unchecked")
+  <T> T resource(Object key, Function<SlotScope, T> factory) {
+    return (T) resources.computeIfAbsent(key, k -> factory.apply(scope));
+  }
+
+  void onClose(Function<Drain, Future<?>> participant) {
+    closeParticipants.add(participant);
   }
 
   /** Snapshots of the current instance and of those still draining. */
@@ -73,12 +113,13 @@ final class WorkerSlot implements Deployable {
 
   @Override
   public Future<?> deploy(Context context) {
-    this.context = context;
+    this.slotContext = context;
+    this.home = SupervisorInternals.eventLoopContext(context);
     this.vertx = context.owner();
     this.index = group.join(this, context);
-    group.claimed().onComplete(ar -> context.runOnContext(v -> {
+    group.claimed().onComplete(ar -> home.runOnContext(v -> {
       if (ar.succeeded()) {
-        startInstance(null);
+        startInstance();
       } else {
         stopping = true;
         group.leave(this, vertx);
@@ -90,56 +131,165 @@ final class WorkerSlot implements Deployable {
 
   @Override
   public Future<?> undeploy(Context context) {
-    // Vert.x has already undeployed the workers (child deployments), each drained by its shell.
+    Promise<Void> done = Promise.promise();
+    home.runOnContext(v -> shutdown(done));
+    return done.future();
+  }
+
+  /**
+   * The slot's own graceful end: new work is refused, the slot's resources drain (listeners leave their port,
+   * connections finish) while the current generation still serves, then every generation is undeployed; the kill
+   * timer bounds the whole.
+   */
+  private void shutdown(Promise<Void> done) {
     stopping = true;
     if (backoffTimer >= 0) {
       vertx.cancelTimer(backoffTimer);
+      backoffTimer = -1;
     }
-    Worker now = current;
-    if (now != null && now.state() != WorkerState.FAILED) {
-      now.state(WorkerState.STOPPED);
-      publish(now, null);
+    rejectHeld();
+    long deadline = System.currentTimeMillis() + group.options.killTimeoutMs();
+    Promise<Void> expiry = Promise.promise();
+    Drain drain = new Drain(deadline, true, expiry.future());
+    List<Future<?>> closing = new ArrayList<>(closeParticipants.size());
+    for (Function<Drain, Future<?>> participant : closeParticipants) {
+      try {
+        closing.add(participant.apply(drain));
+      } catch (Throwable t) {
+        closing.add(Future.failedFuture(t));
+      }
     }
-    group.leave(this, vertx);
-    return Future.succeededFuture();
+    Promise<Void> resourcesDone = Promise.promise();
+    long timer = vertx.setTimer(Math.max(1, drain.remainingMillis()), id -> {
+      expiry.tryComplete();
+      resourcesDone.tryComplete();
+    });
+    Future.join(closing).onComplete(ar -> resourcesDone.tryComplete());
+    resourcesDone.future().onComplete(ar -> home.runOnContext(v -> {
+      vertx.cancelTimer(timer);
+      serving = null;
+      List<Worker> all = new ArrayList<>();
+      if (current != null) {
+        all.add(current);
+      }
+      synchronized (retiring) {
+        all.addAll(retiring);
+      }
+      List<Future<?>> stops = new ArrayList<>(all.size());
+      for (Worker worker : all) {
+        stops.add(worker.stop(slotContext, new Drain(deadline, true, null)));
+      }
+      Future.join(stops).onComplete(stopped -> home.runOnContext(v2 -> {
+        Worker now = current;
+        if (now != null && now.state() != WorkerState.FAILED) {
+          now.state(WorkerState.STOPPED);
+          publish(now, null);
+        }
+        group.leave(this, vertx);
+        done.complete();
+      }));
+    }));
   }
 
   // ----------------------------------------------------------------------------------------------------------------
+  // Hand-off of new work
 
-  /**
-   * Deploys a new instance; {@code replacing}, if any, is drained once the new instance has started (or failed to),
-   * so that it leaves the shared port only when its replacement listens.
-   */
-  private void startInstance(Worker replacing) {
-    if (stopping || group.gaveUp()) {
-      if (replacing != null) {
-        drainAndUndeploy(replacing);
+  void dispatch(Handler<Worker> task, Handler<Long> rejected) {
+    Worker target = serving;
+    if (target != null && SupervisorInternals.inThread(home) && held.isEmpty()) {
+      SupervisorInternals.emit(SupervisorInternals.duplicate(target.context()), target, task);
+      return;
+    }
+    // On the slot's context (a hop from another thread), so that the hold timer is the slot's.
+    SupervisorInternals.emit(home, null, v -> hold(task, rejected));
+  }
+
+  private void hold(Handler<Worker> task, Handler<Long> rejected) {
+    Worker target = serving;
+    if (target != null && held.isEmpty()) {
+      SupervisorInternals.emit(SupervisorInternals.duplicate(target.context()), target, task);
+      return;
+    }
+    if (stopping) {
+      rejected.handle(retryAfterSeconds());
+      return;
+    }
+    Held entry = new Held(task, rejected);
+    entry.timer = vertx.setTimer(group.options.holdTimeoutMs(), id -> {
+      if (held.remove(entry)) {
+        entry.rejected.handle(retryAfterSeconds());
       }
+    });
+    held.addLast(entry);
+  }
+
+  /** Hands the held work to the generation now serving, in arrival order. */
+  private void flushHeld() {
+    Held entry;
+    while (serving != null && (entry = held.pollFirst()) != null) {
+      vertx.cancelTimer(entry.timer);
+      Worker target = serving;
+      SupervisorInternals.emit(SupervisorInternals.duplicate(target.context()), target, entry.task);
+    }
+  }
+
+  private void rejectHeld() {
+    Held entry;
+    while ((entry = held.pollFirst()) != null) {
+      vertx.cancelTimer(entry.timer);
+      entry.rejected.handle(retryAfterSeconds());
+    }
+  }
+
+  private long retryAfterSeconds() {
+    long wait = backoffUntil - System.currentTimeMillis();
+    return Math.max(1, (wait + 999) / 1000);
+  }
+
+  /** Work waiting for a generation. */
+  private static final class Held {
+    final Handler<Worker> task;
+    final Handler<Long> rejected;
+    long timer;
+
+    Held(Handler<Worker> task, Handler<Long> rejected) {
+      this.task = task;
+      this.rejected = rejected;
+    }
+  }
+
+  // ----------------------------------------------------------------------------------------------------------------
+  // Generations
+
+  /** Starts the next generation; it takes new work as soon as its start completes. */
+  private void startInstance() {
+    if (stopping || group.gaveUp()) {
       return;
     }
     Worker worker = new Worker(this, ++generation);
     current = worker;
     latest = worker;
     publish(worker, null);
-    vertx.deployVerticle(() -> new WorkerShell(worker, instantiate()), group.childOptions()).onComplete(ar -> {
-      if (replacing != null) {
-        drainAndUndeploy(replacing);
-      }
+    Deployable verticle;
+    try {
+      verticle = instantiate();
+    } catch (Throwable t) {
+      onFailedStart(worker, t);
+      return;
+    }
+    worker.start(slotContext, verticle).onComplete(ar -> home.runOnContext(v -> {
       if (ar.failed()) {
         onFailedStart(worker, ar.cause());
         return;
       }
-      worker.deploymentId(ar.result());
-      if (worker.undeployRequested()) {
-        undeployRetired(worker);
-        return;
-      }
-      if (worker.state() == WorkerState.STARTING) {
+      if (worker.state() == WorkerState.STARTING && !stopping) {
         worker.state(WorkerState.RUNNING);
+        serving = worker;
         publish(worker, null);
         firstStart.tryComplete();
+        flushHeld();
       }
-    });
+    }));
   }
 
   private Deployable instantiate() {
@@ -158,7 +308,8 @@ final class WorkerSlot implements Deployable {
   private void onFailedStart(Worker worker, Throwable cause) {
     worker.lastError(cause);
     worker.state(WorkerState.STOPPED);
-    log(worker, null, () -> LOG.warn("Worker {} of {} failed to start: {}", id(), group.verticleName, cause.toString()));
+    log(worker, null, null, () -> LOG.warn("Worker {} of {} failed to start: {}", id(), group.verticleName,
+      cause.toString()));
     publish(worker, cause);
     if (stopping) {
       return;
@@ -170,32 +321,37 @@ final class WorkerSlot implements Deployable {
     scheduleStart(worker, group.options.backoffDelay(backoffAttempt++));
   }
 
-  /** Called on the instance's context when its top-level domain receives an error. */
+  /** Called on the generation's context when its top-level domain receives an error. */
   void onError(Worker worker, DomainError error) {
-    context.runOnContext(v -> handleError(worker, error));
+    String what = MDC.get(FaultLog.WHAT);
+    // On the slot's context, so that the timers it sets are the slot's, not the failed generation's.
+    SupervisorInternals.emit(home, error, e -> handleError(worker, e, what));
   }
 
-  private void handleError(Worker worker, DomainError error) {
+  private void handleError(Worker worker, DomainError error, String what) {
     WorkerState state = worker.state();
-    worker.lastError(error);
     if (state != WorkerState.RUNNING && state != WorkerState.STARTING) {
-      log(worker, error, () -> LOG.debug("Worker {} is already {}; error ignored: {}", id(), state.label(),
-        error.cause().toString()));
+      // The generation is already being replaced: keep the error that caused that as the slot's last error.
+      log(worker, error, what, () -> FaultLog.info(LOG, error.cause(), "Worker {} generation {} is already {}; "
+        + "error{} not counted: {}", id(), worker.generation(), state.label(), what == null ? "" : " in " + what,
+        FaultLog.describe(error.cause())));
       return;
     }
+    worker.lastError(error.cause());
     boolean requestError = !error.domain().isTopLevel();
     restarts++;
-    log(worker, error, () -> LOG.warn("Recycling worker {} (generation {}) of {} after {} error: {}", id(),
-      worker.generation(), group.verticleName, requestError ? "a request" : "an instance", error.cause().toString()));
+    log(worker, error, what, () -> FaultLog.warn(LOG, error.cause(),
+      "Recycling worker {} (generation {}) of {} after {} error{}: {}", id(), worker.generation(),
+      group.verticleName, requestError ? "a request" : "an instance", what == null ? "" : " in " + what,
+      FaultLog.describe(error.cause())));
     boolean stable = state == WorkerState.RUNNING && worker.uptimeMillis() >= group.options.backoffResetMs();
     retire(worker);
     if (requestError) {
       // The failure was confined to one request, already answered: replace at once, without backoff.
-      startInstance(worker);
+      startInstance();
       return;
     }
     if (group.recordCrash()) {
-      drainAndUndeploy(worker);
       giveUp(error.cause());
       return;
     }
@@ -205,34 +361,37 @@ final class WorkerSlot implements Deployable {
     long delay = backoffAttempt == 0 ? 0 : group.options.backoffDelay(backoffAttempt - 1);
     backoffAttempt++;
     if (delay <= 0) {
-      startInstance(worker);
+      startInstance();
     } else {
-      drainAndUndeploy(worker);
       scheduleStart(worker, delay);
     }
   }
 
   private void scheduleStart(Worker failed, long delay) {
     if (delay <= 0) {
-      startInstance(null);
+      startInstance();
       return;
     }
     if (current == failed) {
       failed.state(WorkerState.BACKING_OFF);
     }
+    backoffUntil = System.currentTimeMillis() + delay;
     publish(failed, null, new JsonObject().put("backoffMillis", delay));
     backoffTimer = vertx.setTimer(delay, id -> {
       backoffTimer = -1;
-      startInstance(null);
+      startInstance();
     });
   }
 
   /**
-   * Marks {@code worker} as retiring: it keeps serving, and its place on the shared port, until
-   * {@link #drainAndUndeploy} runs once its replacement listens.
+   * Retires {@code worker}: it takes no new work from now on, finishes its work in flight (bounded by the kill
+   * timer), and is then undeployed.
    */
   private void retire(Worker worker) {
     worker.state(WorkerState.DRAINING);
+    if (serving == worker) {
+      serving = null;
+    }
     if (current == worker) {
       current = null;
     }
@@ -240,35 +399,23 @@ final class WorkerSlot implements Deployable {
       retiring.add(worker);
     }
     publish(worker, null);
+    Drain drain = new Drain(System.currentTimeMillis() + group.options.killTimeoutMs(), false, null);
+    worker.stop(slotContext, drain).onComplete(ar -> home.runOnContext(v -> retired(worker, ar.cause())));
   }
 
-  /** Drains {@code worker} (no new work, in-flight work finishes, bounded by the kill timer), then undeploys it. */
-  private void drainAndUndeploy(Worker worker) {
-    Drain drain = new Drain(System.currentTimeMillis() + group.options.killTimeoutMs(), false);
-    worker.drain(drain).onComplete(ar -> context.runOnContext(v -> undeployRetired(worker)));
-  }
-
-  private void undeployRetired(Worker worker) {
-    String deploymentId = worker.deploymentId();
-    if (deploymentId == null) {
-      // Still starting: undeploy as soon as its deployment completes.
-      worker.undeployRequested(true);
-      return;
+  private void retired(Worker worker, Throwable failure) {
+    synchronized (retiring) {
+      retiring.remove(worker);
     }
-    vertx.undeploy(deploymentId).onComplete(ar -> {
-      synchronized (retiring) {
-        retiring.remove(worker);
-      }
-      if (worker.state() == WorkerState.FAILED) {
-        return; // the supervisor gave up: the slot stays reported as failed
-      }
-      worker.state(WorkerState.STOPPED);
-      if (ar.failed()) {
-        log(worker, null, () -> LOG.debug("Undeploying worker {} generation {}: {}", id(), worker.generation(),
-          ar.cause().toString()));
-      }
-      publish(worker, null);
-    });
+    if (worker.state() == WorkerState.FAILED) {
+      return; // the supervisor gave up: the slot stays reported as failed
+    }
+    worker.state(WorkerState.STOPPED);
+    if (failure != null) {
+      log(worker, null, null, () -> LOG.debug("Undeploying worker {} generation {}: {}", id(), worker.generation(),
+        failure.toString()));
+    }
+    publish(worker, null);
   }
 
   private void giveUp(Throwable cause) {
@@ -284,7 +431,7 @@ final class WorkerSlot implements Deployable {
     DeploymentClaims claims = Supervisor.claims(vertx);
     if (options.giveUp() == GiveUpAction.HANDOFF && claims != null && options.haId() != null) {
       DeploymentOptions moved = group.childOptions().setInstances(group.slots.size()).setHa(true);
-      claims.handOff(options.haId(), group.verticleName, moved).onComplete(ar -> context.runOnContext(v -> {
+      claims.handOff(options.haId(), group.verticleName, moved).onComplete(ar -> home.runOnContext(v -> {
         if (ar.succeeded()) {
           LOG.warn("Supervised deployment {} of {} handed to node {}", group.deploymentId(), group.verticleName,
             ar.result());
@@ -307,7 +454,7 @@ final class WorkerSlot implements Deployable {
   /** Marks every slot failed and undeploys the deployment (or fails its first start). */
   private void stop(RuntimeException failure) {
     for (WorkerSlot slot : group.slots) {
-      slot.context.runOnContext(v -> slot.markFailed(failure));
+      slot.home.runOnContext(v -> slot.markFailed(failure));
     }
     if (firstStart.future().isComplete()) {
       vertx.undeploy(group.deploymentId());
@@ -324,6 +471,7 @@ final class WorkerSlot implements Deployable {
       now.state(WorkerState.FAILED);
       publish(now, failure);
     }
+    rejectHeld();
     // A deployment that never fully started fails, so whoever deployed it hears why.
     firstStart.tryFail(failure);
   }
@@ -343,7 +491,7 @@ final class WorkerSlot implements Deployable {
     vertx.eventBus().publish(Supervisor.EVENTS_ADDRESS, event, LOCAL);
   }
 
-  private void log(Worker worker, DomainError error, Runnable statement) {
+  private void log(Worker worker, DomainError error, String what, Runnable statement) {
     try (MDC.MDCCloseable d = MDC.putCloseable("deployment", group.deploymentId());
          MDC.MDCCloseable w = MDC.putCloseable("worker", id() + "#" + worker.generation());
          MDC.MDCCloseable m = MDC.putCloseable("domain", error != null ? error.domain().id() : null)) {

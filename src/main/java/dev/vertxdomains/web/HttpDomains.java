@@ -3,16 +3,18 @@ package dev.vertxdomains.web;
 import dev.vertxdomains.domain.Domain;
 import dev.vertxdomains.domain.DomainError;
 import dev.vertxdomains.supervisor.ErrorPolicy;
+import dev.vertxdomains.supervisor.FaultLog;
 import dev.vertxdomains.supervisor.Worker;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.util.Objects;
 
@@ -22,14 +24,21 @@ import java.util.Objects;
  * HttpDomains.serve(vertx.createHttpServer(), request -> ...).listen(8080);
  * }</pre>
  * The request's domain rides on the context Vert.x made for the request, with the request and response added to
- * it. An error anywhere in the request's work answers it with a 500 (once, no stack trace; if the response had
- * already started, the connection is closed instead, the only way left to signal the failure), and then follows the
- * error policy: {@link ErrorPolicy#RECYCLE} passes the error to the instance's supervisor, which replaces and drains
- * the instance; {@link ErrorPolicy#CONTINUE} keeps it.
+ * it. An error anywhere in the request's work answers it with a 500 (once, no stack trace, the connection kept), and
+ * then follows the error policy: {@link ErrorPolicy#RECYCLE} passes the error to the instance's supervisor, which
+ * replaces the instance; {@link ErrorPolicy#CONTINUE} keeps it. The connection is closed only when it must be: the
+ * response had already started (the stream is reset), or the request's body was not fully read (HTTP/1.x).
+ * A client that goes away or sends a broken body is not the application's error: it is logged at DEBUG, answered
+ * 400 when still possible, and recycles nothing.
  * <p>
- * In a supervised instance the server also drains gracefully: it leaves the shared port at once, every response
- * written while draining carries {@code Connection: close} and its connection closes after it, in-flight requests
- * finish, and keep-alive connections left idle are closed after {@code drainIdleMs}.
+ * <b>In a supervised instance</b> the listener belongs to the instance's slot, not to the instance: the server
+ * returned here registers this instance's handlers with a server the slot keeps for that address and options for as
+ * long as it lives. When the instance is recycled, its replacement takes the next requests on the same connections
+ * (each request runs on a duplicate of the context of the instance serving when it arrived), the old one finishes
+ * its requests in flight, and at the kill timer what it still has is answered 503. Carried over from the server
+ * passed in: its {@code HttpServerOptions} and its WebSocket handler; set connection-level handlers
+ * ({@code connectionHandler}, {@code invalidRequestHandler}, {@code exceptionHandler}, {@code webSocketHandler}) on
+ * the returned server. WebSocket support is fixed by the slot's first instance.
  */
 public final class HttpDomains {
 
@@ -39,28 +48,31 @@ public final class HttpDomains {
   }
 
   /**
-   * Sets {@code handler} as the server's request handler, every request in its own domain, and makes the server
-   * drain with its supervised instance. Call it where the server is created (in {@code start()}).
+   * Sets {@code handler} as the server's request handler, every request in its own domain; in a supervised
+   * instance, the returned server listens through the instance's slot (see above). Call it where the server is
+   * created (in {@code start()}), and {@code listen} the returned server.
    *
-   * @param server  the server
+   * @param server  the server, as made by {@code vertx.createHttpServer(options)}
    * @param handler the application (a {@code Router} works too)
-   * @return the server, to {@code listen}
+   * @return the server to {@code listen}: {@code server} itself outside a supervised instance
    */
   public static HttpServer serve(HttpServer server, Handler<HttpServerRequest> handler) {
     Objects.requireNonNull(server, "server");
+    Handler<HttpServerRequest> wrapped = handler(handler);
     Worker worker = Worker.current();
-    if (worker != null) {
-      Vertx vertx = Vertx.currentContext().owner();
-      HttpServerDrain drain = new HttpServerDrain(server, vertx, worker.options().drainIdleMs());
-      server.connectionHandler(drain::track);
-      worker.onDrain(drain::drain);
+    if (worker == null) {
+      return server.requestHandler(wrapped);
     }
-    return server.requestHandler(handler(handler));
+    GenerationHttpServer generation = new GenerationHttpServer(worker, HttpInternals.options(server));
+    if (server.webSocketHandler() != null) {
+      generation.webSocketHandler(server.webSocketHandler());
+    }
+    return generation.requestHandler(wrapped);
   }
 
   /**
    * Wraps a request handler so that every request runs in its own domain, answered 500 on error. Prefer
-   * {@link #serve}, which also drains the server with its instance.
+   * {@link #serve}, which also keeps the listener with a supervised instance's slot.
    *
    * @param handler the application
    * @return the wrapping handler
@@ -77,18 +89,43 @@ public final class HttpDomains {
   }
 
   private static void onError(Domain domain, HttpServerRequest request, DomainError error) {
-    ErrorPolicy policy = ErrorPolicy.current();
-    answer(request.response(), request.connection(), policy == ErrorPolicy.RECYCLE && Worker.current() != null);
-    if (policy == ErrorPolicy.RECYCLE) {
-      domain.escalate(error);
+    if (isClientError(request, error)) {
+      LOG.debug("{} {}: the client's connection failed ({}); nothing to recycle", request.method(), request.path(),
+        error.cause().toString());
+      answer(request, 400, "Bad Request\n", 0);
+      return;
+    }
+    answer(request, 500, "Internal Server Error\n", 0);
+    String what = request.method() + " " + request.path();
+    if (ErrorPolicy.current() == ErrorPolicy.RECYCLE) {
+      try (MDC.MDCCloseable ignored = MDC.putCloseable(FaultLog.WHAT, what)) {
+        domain.escalate(error);
+      }
     } else {
-      LOG.warn("Request {} {} failed in {} (instance kept, policy continue)", request.method(), request.path(),
-        domain.id(), error.cause());
+      FaultLog.warn(LOG, error.cause(), "{} failed in {} (instance kept, policy continue): {}", what, domain.id(),
+        FaultLog.describe(error.cause()));
     }
   }
 
-  /** Answers a failed request 500, at most once; closes the connection if the response had already started. */
-  static void answer(HttpServerResponse response, HttpConnection connection, boolean closeConnection) {
+  /**
+   * An error the request or response stream itself raised (the connection closed or reset, a malformed body): the
+   * client's doing, not the application's, which throws or reports its errors.
+   */
+  static boolean isClientError(HttpServerRequest request, DomainError error) {
+    Object emitter = error.emitter();
+    return !error.thrown() && emitter != null && (emitter == request || emitter == request.response());
+  }
+
+  /**
+   * Answers a request with {@code status}, at most once and without a stack trace. The connection stays open
+   * unless it must close: a response already started is reset, and on HTTP/1.x a request whose body was not fully
+   * read gets {@code Connection: close} (its remaining bytes cannot be told from the next request). Never sends
+   * connection-specific headers over HTTP/2.
+   *
+   * @param retryAfterSeconds a {@code Retry-After} value, or 0 for none
+   */
+  static void answer(HttpServerRequest request, int status, String body, long retryAfterSeconds) {
+    HttpServerResponse response = request.response();
     if (response.ended() || response.closed()) {
       return;
     }
@@ -96,14 +133,22 @@ public final class HttpDomains {
       response.reset();
       return;
     }
-    response.setStatusCode(500).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
-    if (!closeConnection) {
-      response.end("Internal Server Error\n");
+    response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
+    if (retryAfterSeconds > 0) {
+      response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds));
+    }
+    boolean http1 = request.version() != HttpVersion.HTTP_2;
+    boolean close = http1 && !request.isEnded() && hasBody(request);
+    if (!close) {
+      response.end(body);
       return;
     }
-    // The instance is about to drain: tell the client, and (as RFC 9112 requires of a server sending it) close the
-    // connection after the response instead of leaving it to a client that might reuse it.
     response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
-    response.end("Internal Server Error\n").onComplete(ar -> connection.close());
+    response.end(body).onComplete(ar -> request.connection().close());
+  }
+
+  private static boolean hasBody(HttpServerRequest request) {
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    return request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null || (length != null && !length.trim().equals("0"));
   }
 }

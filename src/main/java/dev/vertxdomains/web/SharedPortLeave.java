@@ -64,15 +64,21 @@ final class SharedPortLeave {
       hooks.group.removeWorker(hooks.loop);
       boolean lastOnLoop = hooks.group.workerCount() < before;
       if (!lastOnLoop) {
-        // Other servers keep this event loop: nothing can be accepted without a handler. Plain shutdown.
+        // Other servers keep this event loop, so the acceptor keeps choosing it. Take this server's handler out on
+        // the loop itself, where the balancer picks a handler for each new channel: no channel can be handed to
+        // this server after that, so Vert.x's shutdown sees every connection it has (the snapshot race in facts).
         hooks.group.addWorker(hooks.loop);
-        server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS).onComplete(done);
+        hooks.loop.execute(() -> {
+          hooks.removeHandler();
+          server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS).onComplete(done);
+        });
         return;
       }
       // The loop is no longer chosen. Let the connections already registered on it be set up (two hops: Netty
       // registers, then initialises, in queued tasks), then leave for real on the acceptor thread.
       hooks.loop.execute(() -> hooks.loop.execute(() -> hooks.acceptor.execute(() -> {
         hooks.group.addWorker(hooks.loop);
+        hooks.removeHandler();
         server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS).onComplete(done);
       })));
     });
@@ -80,7 +86,17 @@ final class SharedPortLeave {
   }
 
   /** The private parts of Vert.x 5.0's shared server this needs. */
-  private record Hooks(VertxEventLoopGroup group, EventLoop loop, EventExecutor acceptor) {
+  private record Hooks(VertxEventLoopGroup group, EventLoop loop, EventExecutor acceptor, Object balancer,
+                       Object handler, Method remove) {
+
+    /** Takes this server's channel handler out of the balancer (Vert.x's shutdown then finds it gone). */
+    void removeHandler() {
+      try {
+        remove.invoke(balancer, loop, handler);
+      } catch (ReflectiveOperationException e) {
+        LOG.debug("Could not take a server's handler off the balancer: {}", e.toString());
+      }
+    }
 
     /** Returns {@code null} when the server is not listening on a shared port. */
     static Hooks of(HttpServer server) throws ReflectiveOperationException {
@@ -101,8 +117,11 @@ final class SharedPortLeave {
       Method workers = balancer.getClass().getDeclaredMethod("workers");
       workers.setAccessible(true);
       VertxEventLoopGroup group = (VertxEventLoopGroup) workers.invoke(balancer);
+      Object handler = field(tcpServer, "worker");
+      Method remove = balancer.getClass().getDeclaredMethod("removeWorker", EventLoop.class, io.vertx.core.Handler.class);
+      remove.setAccessible(true);
       Channel serverChannel = (Channel) bound.result();
-      return new Hooks(group, loop, serverChannel.eventLoop());
+      return new Hooks(group, loop, serverChannel.eventLoop(), balancer, handler, remove);
     }
 
     private static Object field(Object target, String name) throws ReflectiveOperationException {

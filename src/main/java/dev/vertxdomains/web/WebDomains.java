@@ -3,6 +3,7 @@ package dev.vertxdomains.web;
 import dev.vertxdomains.domain.Domain;
 import dev.vertxdomains.domain.DomainError;
 import dev.vertxdomains.supervisor.ErrorPolicy;
+import dev.vertxdomains.supervisor.FaultLog;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -14,6 +15,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
@@ -97,6 +99,12 @@ public final class WebDomains {
     if (ctx.get(DOMAIN_ERROR) != null) {
       return; // answered once already
     }
+    if (HttpDomains.isClientError(ctx.request(), error)) {
+      LOG.debug("{} {}: the client's connection failed ({}); nothing to recycle", ctx.request().method(),
+        ctx.request().path(), error.cause().toString());
+      HttpDomains.answer(ctx.request(), 400, "Bad Request\n", 0);
+      return;
+    }
     ctx.put(DOMAIN_ERROR, error);
     HttpServerResponse response = ctx.response();
     if (response.ended() || response.closed()) {
@@ -121,11 +129,14 @@ public final class WebDomains {
   }
 
   private static void applyPolicy(RoutingContext ctx, Domain domain, DomainError error) {
+    String what = ctx.request().method() + " " + ctx.request().path();
     if (ErrorPolicy.current() == ErrorPolicy.RECYCLE) {
-      domain.escalate(error);
+      try (MDC.MDCCloseable ignored = MDC.putCloseable(FaultLog.WHAT, what)) {
+        domain.escalate(error);
+      }
     } else {
-      LOG.warn("Request {} {} ({}) failed in {} (instance kept, policy continue)", ctx.request().method(),
-        ctx.request().path(), ctx.<String>get(REQUEST_ID), domain.id(), error.cause());
+      FaultLog.warn(LOG, error.cause(), "{} ({}) failed in {} (instance kept, policy continue): {}", what,
+        ctx.<String>get(REQUEST_ID), domain.id(), FaultLog.describe(error.cause()));
     }
   }
 

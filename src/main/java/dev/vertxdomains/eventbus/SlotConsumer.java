@@ -1,0 +1,80 @@
+package dev.vertxdomains.eventbus;
+
+import dev.vertxdomains.supervisor.SlotScope;
+import dev.vertxdomains.supervisor.Worker;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The event-bus consumer of one supervised worker slot for one address: registered once, on the slot's context, for
+ * the whole life of the slot, it hands every message to the generation serving at that moment. A recycle therefore
+ * neither unregisters nor registers anything: a clustered event bus sees no subscription change, and there is no
+ * window without a consumer. When the slot itself goes, the consumer unregisters and the messages Vert.x had queued
+ * for it are handed to the address's other consumers ({@link ConsumerDrain}).
+ */
+final class SlotConsumer<T> {
+
+  /** What identifies a slot's consumer. */
+  record Key(String address, boolean local) {
+  }
+
+  private final SlotScope scope;
+  private final String address;
+  private final Map<Worker, GenerationConsumer<T>> generations = new ConcurrentHashMap<>();
+  private final Future<Void> registered;
+
+  SlotConsumer(SlotScope scope, Vertx vertx, String address, boolean local) {
+    this.scope = scope;
+    this.address = address;
+    Promise<Void> done = Promise.promise();
+    registered = done.future();
+    Context home = scope.context();
+    home.runOnContext(v -> {
+      MessageConsumer<T> consumer = local ? vertx.eventBus().localConsumer(address) : vertx.eventBus().consumer(address);
+      ConsumerDrain drain = new ConsumerDrain(vertx, consumer);
+      consumer.handler(this::dispatch);
+      scope.onClose(drain::drain);
+      consumer.completion().onComplete(done);
+    });
+  }
+
+  String address() {
+    return address;
+  }
+
+  Future<Void> registered() {
+    return registered;
+  }
+
+  void register(GenerationConsumer<T> generation) {
+    generations.put(generation.worker(), generation);
+  }
+
+  void unregister(GenerationConsumer<T> generation) {
+    generations.remove(generation.worker(), generation);
+  }
+
+  private void dispatch(Message<T> message) {
+    scope.dispatch(worker -> {
+      GenerationConsumer<T> generation = generations.get(worker);
+      if (generation == null) {
+        unavailable(message);
+      } else {
+        generation.handle(message);
+      }
+    }, retryAfter -> unavailable(message));
+  }
+
+  private static void unavailable(Message<?> message) {
+    if (message.replyAddress() != null) {
+      message.fail(EventBusDomains.UNAVAILABLE_CODE, EventBusDomains.UNAVAILABLE_MESSAGE);
+    }
+  }
+}

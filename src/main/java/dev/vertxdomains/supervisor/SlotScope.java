@@ -1,0 +1,109 @@
+package dev.vertxdomains.supervisor;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * What outlives the generations of one supervised worker slot: its event-loop context, a keyed place for resources
+ * that stay while generations come and go (an HTTP listener, an event-bus consumer), and the hand-off of new work to
+ * the generation currently serving.
+ * <p>
+ * This is how the HTTP and event-bus integrations recycle an instance without touching a connection or a
+ * subscription: the slot owns the listener or consumer, and each request or message is dispatched to the current
+ * generation on a duplicate of that generation's context. While no generation is ready (the first start, a crash
+ * backoff), new work is held up to {@link SupervisorOptions#holdTimeoutMs()}, then rejected.
+ * <p>
+ * {@link #current()} returns {@code null} outside a supervised instance.
+ */
+public final class SlotScope {
+
+  private final WorkerSlot slot;
+
+  SlotScope(WorkerSlot slot) {
+    this.slot = slot;
+  }
+
+  /**
+   * The scope of the supervised slot the current code runs in.
+   *
+   * @return the scope, or {@code null} outside a supervised verticle instance
+   */
+  public static SlotScope current() {
+    Worker worker = Worker.current();
+    return worker == null ? null : worker.slot();
+  }
+
+  /**
+   * The slot's context: an event-loop context on the slot's own event loop, where every generation of the slot runs
+   * too (worker and virtual-thread verticles hop from it to their own thread). Resources that outlive generations
+   * are created and listen here.
+   *
+   * @return the slot's context
+   */
+  public Context context() {
+    return slot.home();
+  }
+
+  /**
+   * The slot's id, {@code <deployment>/<slot>}.
+   *
+   * @return the id
+   */
+  public String id() {
+    return slot.id();
+  }
+
+  /**
+   * The resource kept under {@code key} for the whole life of the slot, made by {@code factory} on first use.
+   *
+   * @param key     what identifies the resource (equals/hashCode), for example a listen address and its options
+   * @param factory makes the resource; called at most once per key, on the calling thread
+   * @param <T>     the resource's type
+   * @return the resource
+   */
+  public <T> T resource(Object key, Function<SlotScope, T> factory) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(factory, "factory");
+    return slot.resource(key, factory);
+  }
+
+  /**
+   * Registers a participant in the slot's own graceful end (undeploy, scale-down, shutdown): it is called on the
+   * slot's context while the current generation still serves, and the generations are undeployed once every
+   * participant's future has completed, or at the kill deadline.
+   *
+   * @param participant called once with the drain request ({@link Drain#undeploying()} is {@code true})
+   * @return this scope
+   */
+  public SlotScope onClose(Function<Drain, Future<?>> participant) {
+    slot.onClose(Objects.requireNonNull(participant, "participant"));
+    return this;
+  }
+
+  /**
+   * The generation that takes new work now.
+   *
+   * @return the serving generation, or {@code null} while none is ready
+   */
+  public Worker serving() {
+    return slot.serving();
+  }
+
+  /**
+   * Hands one piece of new work to the serving generation: {@code task} runs on a new duplicate of that generation's
+   * context, at once when called on the slot's thread and the generation is an event-loop one. While no generation
+   * is ready the work is held, in order, and handed over as soon as one is; after
+   * {@link SupervisorOptions#holdTimeoutMs()}, or when the slot goes, {@code rejected} runs instead, on the slot's
+   * context, with the number of seconds after which a retry may succeed.
+   *
+   * @param task     the work, given the generation it runs in
+   * @param rejected called instead of {@code task} when no generation took the work in time
+   */
+  public void dispatch(Handler<Worker> task, Handler<Long> rejected) {
+    slot.dispatch(Objects.requireNonNull(task, "task"), Objects.requireNonNull(rejected, "rejected"));
+  }
+}

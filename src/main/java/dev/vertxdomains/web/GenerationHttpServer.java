@@ -1,0 +1,303 @@
+package dev.vertxdomains.web;
+
+import dev.vertxdomains.domain.Domain;
+import dev.vertxdomains.supervisor.Drain;
+import dev.vertxdomains.supervisor.Worker;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.ServerSSLOptions;
+import io.vertx.core.net.TrafficShapingOptions;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The {@link HttpServer} a supervised generation gets from {@link HttpDomains#serve}: it holds the generation's
+ * handlers, and listening registers them with the slot's own server for that address and options
+ * ({@link SlotHttpServer}), which listens once for the whole life of the slot. Closing it only unregisters this
+ * generation; the socket and the connections stay with the slot.
+ */
+final class GenerationHttpServer implements HttpServer {
+
+  private static final int MIN_SWEEP = 64;
+
+  private final Worker worker;
+  private final HttpServerOptions options;
+  private final Set<HttpServerRequest> open = ConcurrentHashMap.newKeySet();
+  private final Set<ServerWebSocket> sockets = ConcurrentHashMap.newKeySet();
+  private volatile Handler<HttpServerRequest> requestHandler;
+  private volatile Handler<HttpServerRequest> invalidRequestHandler;
+  private volatile Handler<ServerWebSocket> webSocketHandler;
+  private volatile Handler<ServerWebSocketHandshake> webSocketHandshakeHandler;
+  private volatile Handler<HttpConnection> connectionHandler;
+  private volatile Handler<Throwable> exceptionHandler;
+  private volatile SlotHttpServer slotServer;
+  private volatile int sweepAt = MIN_SWEEP;
+
+  GenerationHttpServer(Worker worker, HttpServerOptions options) {
+    this.worker = worker;
+    this.options = options;
+  }
+
+  Worker worker() {
+    return worker;
+  }
+
+  HttpServerOptions options() {
+    return options;
+  }
+
+  // ----------------------------------------------------------------------------------------------------------------
+  // Called by the slot server on a duplicate of this generation's context
+
+  /** A request created on this generation's context. */
+  void handle(HttpServerRequest request) {
+    track(request);
+    requestHandler.handle(request);
+  }
+
+  /**
+   * A request created elsewhere (held while no generation was ready, or pipelined behind a request of the previous
+   * generation): it runs here, and its request context carries the same domain, so errors of its body callbacks
+   * reach the request's domain too.
+   */
+  void handleHandedOver(HttpServerRequest request) {
+    track(request);
+    request.resume();
+    requestHandler.handle(request);
+    Domain domain = Domain.active();
+    Context requestContext = HttpInternals.context(request);
+    if (domain != null && !domain.isTopLevel() && requestContext != null && requestContext != Vertx.currentContext()) {
+      try {
+        domain.attach(requestContext);
+      } catch (IllegalArgumentException alreadyCarriesOne) {
+        // the request context carries its own domain already: errors there go to it
+      }
+    }
+  }
+
+  void handleInvalid(HttpServerRequest request) {
+    Handler<HttpServerRequest> handler = invalidRequestHandler;
+    (handler != null ? handler : HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER).handle(request);
+  }
+
+  void handleWebSocket(ServerWebSocket socket) {
+    Handler<ServerWebSocket> handler = webSocketHandler;
+    if (handler == null) {
+      socket.close((short) 1003);
+      return;
+    }
+    sockets.add(socket);
+    handler.handle(socket);
+  }
+
+  void handleWebSocketHandshake(ServerWebSocketHandshake handshake) {
+    Handler<ServerWebSocketHandshake> handler = webSocketHandshakeHandler;
+    if (handler == null) {
+      handshake.accept();
+    } else {
+      handler.handle(handshake);
+    }
+  }
+
+  Handler<HttpConnection> connectionHandlerOrNull() {
+    return connectionHandler;
+  }
+
+  Handler<Throwable> exceptionHandlerOrNull() {
+    return exceptionHandler;
+  }
+
+  boolean hasWebSocketHandlers() {
+    return webSocketHandler != null || webSocketHandshakeHandler != null;
+  }
+
+  // ----------------------------------------------------------------------------------------------------------------
+  // Requests in flight, for the drain. Responses have no multi-listener end event (vertx-web takes the response's
+  // end and close handlers), so finished requests are swept: on every doubling of the set, and while draining.
+
+  private void track(HttpServerRequest request) {
+    open.add(request);
+    if (open.size() >= sweepAt) {
+      sweep();
+    }
+  }
+
+  private void sweep() {
+    open.removeIf(GenerationHttpServer::finished);
+    sockets.removeIf(ServerWebSocket::isClosed);
+    sweepAt = Math.max(MIN_SWEEP, open.size() * 2);
+  }
+
+  private static boolean finished(HttpServerRequest request) {
+    return request.response().ended() || request.response().closed();
+  }
+
+  /** The generation's drain: wait for its requests and WebSockets; at the deadline answer 503 and close 1001. */
+  private Future<?> drain(Drain drain) {
+    Promise<Void> done = Promise.promise();
+    Vertx vertx = worker.context().owner();
+    sweep();
+    if (open.isEmpty() && sockets.isEmpty()) {
+      done.complete();
+    } else {
+      long timer = vertx.setPeriodic(5, id -> {
+        sweep();
+        if (open.isEmpty() && sockets.isEmpty()) {
+          vertx.cancelTimer(id);
+          done.tryComplete();
+        }
+      });
+      if (drain.expired() != null) {
+        drain.expired().onComplete(v -> {
+          vertx.cancelTimer(timer);
+          for (HttpServerRequest request : open) {
+            HttpDomains.answer(request, 503, "Service Unavailable\n", 0);
+          }
+          for (ServerWebSocket socket : sockets) {
+            socket.close((short) 1001, "going away");
+          }
+          done.tryComplete();
+        });
+      }
+    }
+    return done.future().onComplete(v -> unregister());
+  }
+
+  private void unregister() {
+    SlotHttpServer server = slotServer;
+    if (server != null) {
+      server.unregister(this);
+    }
+  }
+
+  // ----------------------------------------------------------------------------------------------------------------
+  // HttpServer
+
+  @Override
+  public HttpServer requestHandler(Handler<HttpServerRequest> handler) {
+    requestHandler = handler;
+    return this;
+  }
+
+  @Override
+  public Handler<HttpServerRequest> requestHandler() {
+    return requestHandler;
+  }
+
+  @Override
+  public HttpServer invalidRequestHandler(Handler<HttpServerRequest> handler) {
+    invalidRequestHandler = handler;
+    return this;
+  }
+
+  @Override
+  public HttpServer connectionHandler(Handler<HttpConnection> handler) {
+    connectionHandler = handler;
+    return this;
+  }
+
+  @Override
+  public HttpServer webSocketHandshakeHandler(Handler<ServerWebSocketHandshake> handler) {
+    webSocketHandshakeHandler = handler;
+    return this;
+  }
+
+  @Override
+  public HttpServer exceptionHandler(Handler<Throwable> handler) {
+    exceptionHandler = handler;
+    return this;
+  }
+
+  @Override
+  public HttpServer webSocketHandler(Handler<ServerWebSocket> handler) {
+    webSocketHandler = handler;
+    return this;
+  }
+
+  @Override
+  public Handler<ServerWebSocket> webSocketHandler() {
+    return webSocketHandler;
+  }
+
+  @Override
+  public Future<Boolean> updateSSLOptions(ServerSSLOptions options, boolean force) {
+    SlotHttpServer server = slotServer;
+    return server == null ? Future.failedFuture("not listening") : server.server().updateSSLOptions(options, force);
+  }
+
+  @Override
+  public Future<Boolean> updateTrafficShapingOptions(TrafficShapingOptions options) {
+    SlotHttpServer server = slotServer;
+    return server == null ? Future.failedFuture("not listening") : server.server().updateTrafficShapingOptions(options);
+  }
+
+  @Override
+  public Future<HttpServer> listen() {
+    return listen(options.getPort(), options.getHost());
+  }
+
+  @Override
+  public Future<HttpServer> listen(SocketAddress address) {
+    if (requestHandler == null && webSocketHandler == null && webSocketHandshakeHandler == null) {
+      throw new IllegalStateException("Set request or WebSocket handler first");
+    }
+    if (slotServer != null) {
+      throw new IllegalStateException("already listening");
+    }
+    SlotHttpServer server = worker.slot().resource(new SlotHttpServer.Key(address, options.toJson()),
+      scope -> new SlotHttpServer(scope, options, worker.options().drainIdleMs(), hasWebSocketHandlers()));
+    slotServer = server;
+    worker.onDrain(this::drain);
+    server.register(this);
+    Context caller = Vertx.currentContext();
+    Promise<HttpServer> result = Promise.promise();
+    server.listen(address).onComplete(ar -> {
+      Runnable complete = () -> {
+        if (ar.succeeded()) {
+          result.complete(this);
+        } else {
+          server.unregister(this);
+          slotServer = null;
+          result.fail(ar.cause());
+        }
+      };
+      if (caller != null) {
+        caller.runOnContext(v -> complete.run());
+      } else {
+        complete.run();
+      }
+    });
+    return result.future();
+  }
+
+  @Override
+  public Future<Void> shutdown(long timeout, TimeUnit unit) {
+    // The socket and its connections belong to the slot: this generation only stops taking new requests.
+    unregister();
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public int actualPort() {
+    SlotHttpServer server = slotServer;
+    return server == null ? 0 : server.server().actualPort();
+  }
+
+  @Override
+  public boolean isMetricsEnabled() {
+    SlotHttpServer server = slotServer;
+    return server != null && server.server().isMetricsEnabled();
+  }
+}

@@ -1,0 +1,206 @@
+package dev.vertxdomains.web;
+
+import dev.vertxdomains.supervisor.SlotScope;
+import dev.vertxdomains.supervisor.Worker;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The HTTP server of one supervised worker slot for one address and set of options: it listens on the slot's
+ * context once, for the whole life of the slot, and hands every request to the generation serving at the moment the
+ * request arrives. Each connection creates its requests on a duplicate of the serving generation's context, so a
+ * request, its body and response callbacks, and everything its handler starts (timers, clients, futures) belong to
+ * that generation and are closed with it, while the connection itself stays. A recycle therefore closes no
+ * connection; keep-alive and pipelined clients never notice it.
+ * <p>
+ * When the slot itself goes (undeploy, scale-down, shutdown) the server leaves its shared port and drains its
+ * connections gracefully ({@link HttpServerDrain}).
+ */
+final class SlotHttpServer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SlotHttpServer.class);
+
+  /** What identifies a slot's server: the listen address and the server options. */
+  record Key(SocketAddress address, JsonObject options) {
+  }
+
+  private final SlotScope scope;
+  private final HttpServerOptions options;
+  private final long drainIdleMs;
+  private final boolean webSockets;
+  private final Map<Worker, GenerationHttpServer> generations = new ConcurrentHashMap<>();
+  private final Supplier<Context> requestContexts;
+  private volatile HttpServer server;
+  private Future<HttpServer> listening;
+
+  SlotHttpServer(SlotScope scope, HttpServerOptions options, long drainIdleMs, boolean webSockets) {
+    this.scope = scope;
+    this.options = options;
+    this.drainIdleMs = drainIdleMs;
+    this.webSockets = webSockets;
+    Context home = scope.context();
+    this.requestContexts = () -> {
+      Worker serving = scope.serving();
+      return HttpInternals.duplicate(serving != null ? serving.context() : home);
+    };
+  }
+
+  HttpServer server() {
+    return server;
+  }
+
+  void register(GenerationHttpServer generation) {
+    generations.put(generation.worker(), generation);
+  }
+
+  void unregister(GenerationHttpServer generation) {
+    generations.remove(generation.worker(), generation);
+  }
+
+  /** Listens once; later calls (later generations) get the same result. A failed listen is tried again next time. */
+  synchronized Future<HttpServer> listen(SocketAddress address) {
+    if (listening != null) {
+      return listening;
+    }
+    Promise<HttpServer> result = Promise.promise();
+    listening = result.future();
+    Context home = scope.context();
+    home.runOnContext(v -> {
+      Vertx vertx = home.owner();
+      HttpServer created = vertx.createHttpServer(options)
+        .requestHandler(this::request)
+        .invalidRequestHandler(this::invalidRequest)
+        .connectionHandler(this::connection)
+        .exceptionHandler(this::exception);
+      if (webSockets) {
+        created.webSocketHandler(this::webSocket).webSocketHandshakeHandler(this::webSocketHandshake);
+      }
+      HttpServerDrain drain = new HttpServerDrain(created, vertx, drainIdleMs);
+      connectionDrain = drain;
+      created.listen(address).onComplete(ar -> {
+        if (ar.succeeded()) {
+          server = created;
+          scope.onClose(drain::drain);
+          result.complete(created);
+        } else {
+          synchronized (this) {
+            listening = null;
+          }
+          result.fail(ar.cause());
+        }
+      });
+    });
+    return result.future();
+  }
+
+  private volatile HttpServerDrain connectionDrain;
+
+  // ----------------------------------------------------------------------------------------------------------------
+  // Dispatch, on the request's context
+
+  /** The generation a request created on the current context belongs to, if it still serves. */
+  private GenerationHttpServer target() {
+    Worker worker = Worker.current();
+    if (worker == null || worker != scope.serving()) {
+      return null;
+    }
+    return generations.get(worker);
+  }
+
+  private void request(HttpServerRequest request) {
+    GenerationHttpServer generation = target();
+    if (generation != null) {
+      generation.handle(request);
+      return;
+    }
+    // Created while no generation was ready, or (pipelined) under a generation replaced since: hand it over.
+    request.pause();
+    scope.dispatch(worker -> {
+      GenerationHttpServer now = generations.get(worker);
+      if (now == null) {
+        HttpDomains.answer(request, 503, "Service Unavailable\n", 1);
+      } else {
+        now.handleHandedOver(request);
+      }
+    }, retryAfter -> HttpDomains.answer(request, 503, "Service Unavailable\n", retryAfter));
+  }
+
+  private void invalidRequest(HttpServerRequest request) {
+    GenerationHttpServer generation = target();
+    if (generation != null) {
+      generation.handleInvalid(request);
+    } else {
+      HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(request);
+    }
+  }
+
+  private void webSocket(ServerWebSocket socket) {
+    GenerationHttpServer generation = target();
+    if (generation != null) {
+      generation.handleWebSocket(socket);
+      return;
+    }
+    socket.pause();
+    scope.dispatch(worker -> {
+      GenerationHttpServer now = generations.get(worker);
+      if (now == null) {
+        socket.close((short) 1013, "try again later");
+      } else {
+        socket.resume();
+        now.handleWebSocket(socket);
+      }
+    }, retryAfter -> socket.close((short) 1013, "try again later"));
+  }
+
+  private void webSocketHandshake(ServerWebSocketHandshake handshake) {
+    GenerationHttpServer generation = target();
+    if (generation != null) {
+      generation.handleWebSocketHandshake(handshake);
+    } else {
+      handshake.accept();
+    }
+  }
+
+  private void connection(HttpConnection connection) {
+    HttpInternals.createRequestsOn(connection, requestContexts);
+    HttpServerDrain drain = connectionDrain;
+    if (drain != null) {
+      drain.track(connection);
+    }
+    Worker serving = scope.serving();
+    GenerationHttpServer generation = serving == null ? null : generations.get(serving);
+    Handler<HttpConnection> handler = generation == null ? null : generation.connectionHandlerOrNull();
+    if (handler != null) {
+      scope.dispatch(worker -> handler.handle(connection), retryAfter -> { });
+    }
+  }
+
+  private void exception(Throwable error) {
+    Worker serving = scope.serving();
+    GenerationHttpServer generation = serving == null ? null : generations.get(serving);
+    Handler<Throwable> handler = generation == null ? null : generation.exceptionHandlerOrNull();
+    if (handler != null) {
+      scope.dispatch(worker -> handler.handle(error), retryAfter -> { });
+    } else {
+      // A client's doing (a reset, a bad TLS handshake, garbage before a request): not the application's.
+      LOG.debug("Connection error on slot {}: {}", scope.id(), error.toString());
+    }
+  }
+}
