@@ -8,7 +8,12 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.metrics.MetricsOptions;
+import io.vertx.core.spi.VertxMetricsFactory;
+import io.vertx.core.spi.metrics.EventBusMetrics;
+import io.vertx.core.spi.metrics.VertxMetrics;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -148,5 +153,59 @@ class SupervisedEventBusTest {
     }).await(10, TimeUnit.SECONDS);
     vertx.eventBus().publish(address, "news");
     assertEquals("published news", reported.future().await(10, TimeUnit.SECONDS).getMessage());
+  }
+
+  @Test
+  @DisplayName("recycles change no event-bus registration: one consumer per slot for its whole life, every request answered")
+  void noUnregistrationPerRecycle() throws Exception {
+    String address = "test.registrations." + UUID.randomUUID();
+    AtomicInteger registered = new AtomicInteger();
+    AtomicInteger unregistered = new AtomicInteger();
+    VertxMetricsFactory metrics = options -> new VertxMetrics() {
+      @Override
+      public EventBusMetrics<?> createEventBusMetrics() {
+        return new EventBusMetrics<String>() {
+          @Override
+          public String handlerRegistered(String where) {
+            if (where.equals(address)) {
+              registered.incrementAndGet();
+            }
+            return where;
+          }
+
+          @Override
+          public void handlerUnregistered(String where) {
+            if (address.equals(where)) {
+              unregistered.incrementAndGet();
+            }
+          }
+        };
+      }
+    };
+    Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MetricsOptions().setEnabled(true)))
+      .withMetrics(metrics).build();
+    try {
+      String id = deployWork(vertx, address, 2).await(30, TimeUnit.SECONDS);
+      ConcurrentHashMap<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+      AtomicInteger faults = new AtomicInteger();
+      AtomicInteger next = new AtomicInteger();
+      List<Future<Void>> lanes = new ArrayList<>();
+      for (int lane = 0; lane < 16; lane++) {
+        Promise<Void> done = Promise.promise();
+        lanes.add(done.future());
+        vertx.runOnContext(v -> runLane(vertx, address, 5_000, next, faults, outcomes, done));
+      }
+      Future.all(lanes).await(120, TimeUnit.SECONDS);
+      long restarts = Supervisor.workers(vertx).stream().mapToLong(WorkerInfo::restarts).sum();
+      assertTrue(restarts >= 50, "recycles: " + restarts);
+      assertEquals(faults.get(), count(outcomes, "failure:RECIPIENT_FAILURE:500"), outcomes.toString());
+      assertEquals(2, outcomes.size(), "only answers and 500 failures: " + outcomes);
+      assertEquals(2, registered.get(), "registrations: one per slot");
+      assertEquals(0, unregistered.get(), "unregistrations while running");
+      vertx.undeploy(id).await(30, TimeUnit.SECONDS);
+      assertEquals(2, unregistered.get(), "unregistrations once the slots go");
+    } finally {
+      vertx.close().await(30, TimeUnit.SECONDS);
+    }
   }
 }

@@ -107,6 +107,24 @@ public final class JarProcess implements AutoCloseable {
     return awaitLine(line -> line.contains(text), "containing '" + text + "'", seconds);
   }
 
+  /** Waits until {@code count} output lines contain {@code text} (at most {@code seconds}). */
+  public void awaitLines(String text, int count, int seconds) throws InterruptedException {
+    int seen = 0;
+    int mark = 0;
+    while (seen < count) {
+      awaitLine(mark, line -> line.contains(text), "number " + (seen + 1) + " containing '" + text + "'", seconds);
+      synchronized (lines) {
+        seen = 0;
+        for (String line : lines) {
+          if (line.contains(text)) {
+            seen++;
+          }
+        }
+        mark = lines.size();
+      }
+    }
+  }
+
   /** Waits for an output line matching; returns it. */
   public String awaitLine(Predicate<String> match, String what, int seconds) throws InterruptedException {
     return awaitLine(0, match, what, seconds);

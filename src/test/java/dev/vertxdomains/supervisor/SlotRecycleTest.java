@@ -1,0 +1,371 @@
+package dev.vertxdomains.supervisor;
+
+import dev.vertxdomains.testing.JarProcess;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.vertxdomains.supervisor.SupervisorEvents.awaitEvent;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A recycle closes no connection: the slot owns the listener and each request goes to the generation serving when it
+ * arrives. Real servers, real clients, loopback, bounded counts and times.
+ */
+@ExtendWith(VertxExtension.class)
+class SlotRecycleTest {
+
+  static Future<String> deploy(Vertx vertx, int port, int instances, JsonObject supervisor, ThreadingModel model) {
+    JsonObject config = new JsonObject().put("http.port", port);
+    if (supervisor != null) {
+      config.put(SupervisorOptions.CONFIG_KEY, supervisor);
+    }
+    return Supervisor.deploy(vertx, RecycleServer.class.getName(),
+      new DeploymentOptions().setInstances(instances).setThreadingModel(model).setConfig(config));
+  }
+
+  static Future<String> deploy(Vertx vertx, int port, int instances, JsonObject supervisor) {
+    return deploy(vertx, port, instances, supervisor, ThreadingModel.EVENT_LOOP);
+  }
+
+  /** status + " " + body, or "error: ..." for a connection-level failure; always sent from a Vert.x context. */
+  static Future<String> get(Vertx vertx, HttpClient client, int port, String uri) {
+    Promise<String> result = Promise.promise();
+    vertx.runOnContext(v -> client.request(HttpMethod.GET, port, "127.0.0.1", uri)
+      .compose(HttpClientRequest::send)
+      .compose(resp -> resp.body().map(body -> resp.statusCode() + " " + body))
+      .otherwise(err -> "error: " + err)
+      .onComplete(result));
+    return result.future();
+  }
+
+  private static Predicate running(int generation) {
+    return e -> e.getInteger("generation") == generation && "running".equals(e.getString("state"));
+  }
+
+  private interface Predicate extends java.util.function.Predicate<JsonObject> {
+  }
+
+  @Test
+  @DisplayName("200+ recycles under keep-alive load: no new connection, every fault 500, every other request 200, no errors")
+  void noConnectionChurn(Vertx vertx) throws Exception {
+    int port = JarProcess.freePort();
+    deploy(vertx, port, 2, null).await(30, TimeUnit.SECONDS);
+    int pool = 16;
+    AtomicInteger opened = new AtomicInteger();
+    HttpClient client = vertx.httpClientBuilder()
+      .with(new HttpClientOptions().setKeepAlive(true))
+      .with(new PoolOptions().setHttp1MaxSize(pool))
+      .withConnectHandler(connection -> opened.incrementAndGet())
+      .build();
+    int total = 25_000;
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger faults = new AtomicInteger();
+    AtomicInteger ok = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger();
+    List<String> other = new CopyOnWriteArrayList<>();
+    List<Future<Void>> lanes = new ArrayList<>();
+    for (int lane = 0; lane < pool; lane++) {
+      Promise<Void> done = Promise.promise();
+      lanes.add(done.future());
+      vertx.runOnContext(v -> lane(vertx, client, port, total, next, faults, ok, failed, other, done));
+    }
+    Future.all(lanes).await(120, TimeUnit.SECONDS);
+
+    long restarts = Supervisor.workers(vertx).stream().mapToLong(WorkerInfo::restarts).sum();
+    assertEquals(List.of(), other, "responses other than 200 and 500, and connection errors");
+    assertEquals(faults.get(), failed.get(), "every fault answered 500");
+    assertEquals(total - faults.get(), ok.get(), "every other request answered 200");
+    assertTrue(restarts >= 200, "recycles: " + restarts);
+    assertTrue(opened.get() <= pool, "connections opened across " + restarts + " recycles: " + opened.get()
+      + " (the pool holds " + pool + ")");
+    client.close().await();
+  }
+
+  private static void lane(Vertx vertx, HttpClient client, int port, int total, AtomicInteger next,
+                           AtomicInteger faults, AtomicInteger ok, AtomicInteger failed, List<String> other,
+                           Promise<Void> done) {
+    int i = next.getAndIncrement();
+    if (i >= total) {
+      done.complete();
+      return;
+    }
+    boolean fault = i % 50 == 25;
+    String uri = fault ? (i % 100 == 25 ? "/crash" : "/error") : "/";
+    if (fault) {
+      faults.incrementAndGet();
+    }
+    client.request(HttpMethod.GET, port, "127.0.0.1", uri)
+      .compose(HttpClientRequest::send)
+      .compose(resp -> resp.body().map(body -> resp.statusCode()))
+      .onComplete(ar -> {
+        if (ar.succeeded() && ar.result() == 200) {
+          ok.incrementAndGet();
+        } else if (ar.succeeded() && ar.result() == 500) {
+          failed.incrementAndGet();
+        } else {
+          other.add(uri + " -> " + (ar.succeeded() ? ar.result() : ar.cause()));
+        }
+        lane(vertx, client, port, total, next, faults, ok, failed, other, done);
+      });
+  }
+
+  @Test
+  @DisplayName("pipelined requests behind a faulting one are answered by the new generation, on the same connection")
+  void pipelinedBehindAFault() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      int port = JarProcess.freePort();
+      deploy(vertx, port, 1, null).await(30, TimeUnit.SECONDS);
+      try (Socket socket = new Socket("127.0.0.1", port)) {
+        socket.setSoTimeout(10_000);
+        OutputStream out = socket.getOutputStream();
+        String request = "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        out.write((request.formatted("/crash") + request.formatted("/") + request.formatted("/"))
+          .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+        Response first = Response.read(in);
+        Response second = Response.read(in);
+        Response third = Response.read(in);
+        assertEquals(500, first.status);
+        assertNull(first.headers.get("connection"), "a 500 after a fully read request keeps the connection");
+        assertEquals("200 gen=2", second.status + " " + second.body);
+        assertEquals("200 gen=2", third.status + " " + third.body);
+        out.write(request.formatted("/").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        Response fourth = Response.read(in);
+        assertEquals("200 gen=2", fourth.status + " " + fourth.body, "the connection still serves");
+      }
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  /** One HTTP/1.1 response with a Content-Length body, read off a raw socket. */
+  record Response(int status, Map<String, String> headers, String body) {
+    static Response read(BufferedReader in) throws IOException {
+      String statusLine = in.readLine();
+      if (statusLine == null) {
+        throw new IOException("connection closed");
+      }
+      int status = Integer.parseInt(statusLine.split(" ")[1]);
+      Map<String, String> headers = new LinkedHashMap<>();
+      for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) {
+        int colon = line.indexOf(':');
+        headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+      }
+      int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
+      char[] body = new char[length];
+      for (int read = 0; read < length; ) {
+        int n = in.read(body, read, length - read);
+        if (n < 0) {
+          throw new IOException("connection closed in a body");
+        }
+        read += n;
+      }
+      return new Response(status, headers, new String(body));
+    }
+  }
+
+  @Test
+  @DisplayName("a request whose body is still streaming when its generation is replaced completes")
+  void streamingBodyAcrossARecycle(Vertx vertx) throws Exception {
+    int port = JarProcess.freePort();
+    List<JsonObject> events = SupervisorEvents.listen(vertx);
+    deploy(vertx, port, 1, null).await(30, TimeUnit.SECONDS);
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+      new PoolOptions().setHttp1MaxSize(4));
+    Promise<String> answer = Promise.promise();
+    Promise<HttpClientRequest> opened = Promise.promise();
+    vertx.runOnContext(v -> client.request(HttpMethod.POST, port, "127.0.0.1", "/upload").onSuccess(request -> {
+      request.setChunked(true);
+      request.response().compose(resp -> resp.body().map(body -> resp.statusCode() + " " + body))
+        .onComplete(answer);
+      request.write(Buffer.buffer("x".repeat(1000))).onComplete(w -> opened.complete(request));
+    }).onFailure(opened::fail));
+    HttpClientRequest upload = opened.future().await(10, TimeUnit.SECONDS);
+
+    assertEquals("500 Internal Server Error\n", get(vertx, client, port, "/crash").await(10, TimeUnit.SECONDS));
+    awaitEvent(events, running(2));
+    Promise<Void> sent = Promise.promise();
+    vertx.runOnContext(v -> upload.end(Buffer.buffer("y".repeat(500))).onComplete(sent));
+    sent.future().await(10, TimeUnit.SECONDS);
+    assertEquals("200 gen=1 bytes=1500", answer.future().await(10, TimeUnit.SECONDS),
+      "the upload finishes on the generation that took it");
+    assertEquals("200 gen=2", get(vertx, client, port, "/").await(10, TimeUnit.SECONDS));
+    client.close().await();
+  }
+
+  @Test
+  @DisplayName("a timer of an old generation's request is cancelled when that generation is undeployed; the new one's fire")
+  void oldGenerationTimersAreCancelled(Vertx vertx) throws Exception {
+    int port = JarProcess.freePort();
+    List<JsonObject> events = SupervisorEvents.listen(vertx);
+    List<String> fired = new CopyOnWriteArrayList<>();
+    Promise<Void> newOneFired = Promise.promise();
+    vertx.eventBus().<String>consumer(RecycleServer.TIMER_FIRED, msg -> {
+      fired.add(msg.body());
+      if (msg.body().equals("gen=2")) {
+        newOneFired.tryComplete();
+      }
+    });
+    deploy(vertx, port, 1, null).await(30, TimeUnit.SECONDS);
+    HttpClient client = vertx.createHttpClient();
+    assertEquals("200 armed gen=1", get(vertx, client, port, "/timer?ms=400").await(10, TimeUnit.SECONDS));
+    assertEquals("500 Internal Server Error\n", get(vertx, client, port, "/crash").await(10, TimeUnit.SECONDS));
+    awaitEvent(events, e -> e.getInteger("generation") == 1 && "stopped".equals(e.getString("state")));
+    // Armed after generation 1 stopped, and set to fire after generation 1's timer would have.
+    assertEquals("200 armed gen=2", get(vertx, client, port, "/timer?ms=800").await(10, TimeUnit.SECONDS));
+    newOneFired.future().await(10, TimeUnit.SECONDS);
+    assertEquals(List.of("gen=2"), fired);
+    client.close().await();
+  }
+
+  @Test
+  @DisplayName("a WebSocket opened under an old generation keeps working across a recycle, then gets 1001 at the kill timer")
+  void webSocketAcrossARecycle(Vertx vertx) throws Exception {
+    int port = JarProcess.freePort();
+    List<JsonObject> events = SupervisorEvents.listen(vertx);
+    deploy(vertx, port, 1, new JsonObject().put("killTimeoutMs", 1500)).await(30, TimeUnit.SECONDS);
+    WebSocketClient sockets = vertx.createWebSocketClient();
+    LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
+    Promise<Short> closed = Promise.promise();
+    WebSocket socket = sockets.connect(port, "127.0.0.1", "/ws").await(10, TimeUnit.SECONDS);
+    socket.textMessageHandler(received::add);
+    socket.closeHandler(v -> closed.tryComplete(socket.closeStatusCode()));
+    socket.writeTextMessage("one").await(10, TimeUnit.SECONDS);
+    assertEquals("gen=1:one", received.poll(10, TimeUnit.SECONDS));
+
+    HttpClient client = vertx.createHttpClient();
+    assertEquals("500 Internal Server Error\n", get(vertx, client, port, "/crash").await(10, TimeUnit.SECONDS));
+    awaitEvent(events, running(2));
+    socket.writeTextMessage("two").await(10, TimeUnit.SECONDS);
+    assertEquals("gen=1:two", received.poll(10, TimeUnit.SECONDS), "the old generation keeps its WebSocket");
+    assertEquals((short) 1001, closed.future().await(10, TimeUnit.SECONDS), "closed as going away at the kill timer");
+
+    WebSocket fresh = sockets.connect(port, "127.0.0.1", "/ws").await(10, TimeUnit.SECONDS);
+    fresh.textMessageHandler(received::add);
+    fresh.writeTextMessage("three").await(10, TimeUnit.SECONDS);
+    assertEquals("gen=2:three", received.poll(10, TimeUnit.SECONDS));
+    client.close().await();
+    sockets.close().await();
+  }
+
+  @Test
+  @DisplayName("HTTP/2 prior knowledge: faults answered 500 per stream across recycles, one connection throughout")
+  void http2AcrossRecycles(Vertx vertx) throws Exception {
+    int port = JarProcess.freePort();
+    List<JsonObject> events = SupervisorEvents.listen(vertx);
+    deploy(vertx, port, 1, null).await(30, TimeUnit.SECONDS);
+    AtomicInteger opened = new AtomicInteger();
+    HttpClient client = vertx.httpClientBuilder()
+      .with(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false))
+      .withConnectHandler(connection -> opened.incrementAndGet())
+      .build();
+    for (int generation = 1; generation <= 5; generation++) {
+      assertEquals("200 gen=" + generation, get(vertx, client, port, "/").await(10, TimeUnit.SECONDS));
+      assertEquals("500 Internal Server Error\n", get(vertx, client, port, generation % 2 == 0 ? "/crash" : "/error")
+        .await(10, TimeUnit.SECONDS));
+      awaitEvent(events, running(generation + 1));
+    }
+    assertEquals("200 gen=6", get(vertx, client, port, "/").await(10, TimeUnit.SECONDS));
+    assertEquals(1, opened.get(), "connections opened");
+    client.close().await();
+  }
+
+  @Test
+  @DisplayName("a worker verticle: requests run on its worker threads, recycles keep the connection")
+  void workerVerticle(Vertx vertx) throws Exception {
+    int port = JarProcess.freePort();
+    List<JsonObject> events = SupervisorEvents.listen(vertx);
+    deploy(vertx, port, 1, null, ThreadingModel.WORKER).await(30, TimeUnit.SECONDS);
+    AtomicInteger opened = new AtomicInteger();
+    HttpClient client = vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(true))
+      .with(new PoolOptions().setHttp1MaxSize(1)).withConnectHandler(connection -> opened.incrementAndGet()).build();
+    String thread = get(vertx, client, port, "/thread").await(10, TimeUnit.SECONDS);
+    assertTrue(thread.startsWith("200 vert.x-worker-thread"), thread);
+    assertEquals("500 Internal Server Error\n", get(vertx, client, port, "/crash").await(10, TimeUnit.SECONDS));
+    awaitEvent(events, running(2));
+    assertEquals("200 gen=2", get(vertx, client, port, "/").await(10, TimeUnit.SECONDS));
+    thread = get(vertx, client, port, "/thread").await(10, TimeUnit.SECONDS);
+    assertTrue(thread.startsWith("200 vert.x-worker-thread"), thread);
+    assertEquals(1, opened.get(), "connections opened");
+    client.close().await();
+  }
+
+  @Test
+  @DisplayName("a request arriving during a crash backoff is held, then served by the next generation")
+  void heldDuringBackoffThenServed(Vertx vertx) throws Exception {
+    int port = JarProcess.freePort();
+    List<JsonObject> events = SupervisorEvents.listen(vertx);
+    deploy(vertx, port, 1, new JsonObject().put("backoffMinMs", 300).put("backoffJitter", 0)
+      .put("holdTimeoutMs", 10_000)).await(30, TimeUnit.SECONDS);
+    HttpClient client = vertx.createHttpClient();
+    crashTwice(vertx, client, port, events);
+    assertEquals("200 gen=3", get(vertx, client, port, "/").await(10, TimeUnit.SECONDS),
+      "held through the backoff, then served");
+    client.close().await();
+  }
+
+  @Test
+  @DisplayName("a request held longer than holdTimeoutMs during a crash backoff gets 503 with Retry-After")
+  void heldDuringBackoffThenRefused(Vertx vertx) throws Exception {
+    int port = JarProcess.freePort();
+    List<JsonObject> events = SupervisorEvents.listen(vertx);
+    deploy(vertx, port, 1, new JsonObject().put("backoffMinMs", 3000).put("backoffMaxMs", 3000)
+      .put("backoffJitter", 0).put("holdTimeoutMs", 100)).await(30, TimeUnit.SECONDS);
+    HttpClient client = vertx.createHttpClient();
+    crashTwice(vertx, client, port, events);
+    Promise<String> answer = Promise.promise();
+    vertx.runOnContext(v -> client.request(HttpMethod.GET, port, "127.0.0.1", "/")
+      .compose(HttpClientRequest::send)
+      .map(resp -> resp.statusCode() + " retry-after=" + resp.getHeader("Retry-After"))
+      .onComplete(answer));
+    String refused = answer.future().await(10, TimeUnit.SECONDS);
+    assertTrue(refused.startsWith("503 retry-after=") && Integer.parseInt(refused.substring(16)) >= 1, refused);
+    client.close().await();
+  }
+
+  /** Two instance crashes in a row: the first restarts at once, the second backs off. */
+  private static void crashTwice(Vertx vertx, HttpClient client, int port, List<JsonObject> events) throws Exception {
+    assertEquals("200 crashing", get(vertx, client, port, "/instance-crash").await(10, TimeUnit.SECONDS));
+    awaitEvent(events, running(2));
+    assertEquals("200 crashing", get(vertx, client, port, "/instance-crash").await(10, TimeUnit.SECONDS));
+    awaitEvent(events, e -> e.getInteger("generation") == 2 && e.containsKey("backoffMillis"));
+  }
+}
