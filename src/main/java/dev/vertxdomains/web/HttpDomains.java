@@ -113,7 +113,8 @@ public final class HttpDomains {
    */
   static boolean isClientError(HttpServerRequest request, DomainError error) {
     Object emitter = error.emitter();
-    return !error.thrown() && emitter != null && (emitter == request || emitter == request.response());
+    return ClientErrors.isClients(error.cause())
+      || !error.thrown() && emitter != null && (emitter == request || emitter == request.response());
   }
 
   /**

@@ -193,6 +193,7 @@ final class SlotHttpServer {
   }
 
   private void exception(Throwable error) {
+    ClientErrors.mark(error);
     Worker serving = scope.serving();
     GenerationHttpServer generation = serving == null ? null : generations.get(serving);
     Handler<Throwable> handler = generation == null ? null : generation.exceptionHandlerOrNull();

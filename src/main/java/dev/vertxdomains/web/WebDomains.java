@@ -123,6 +123,11 @@ public final class WebDomains {
       if (failure == null || (status >= 0 && status < 500)) {
         return;
       }
+      if (ClientErrors.isClients(failure)) {
+        LOG.debug("{} {}: the client's connection failed ({}); nothing to recycle", ctx.request().method(),
+          ctx.request().path(), failure.toString());
+        return;
+      }
       error = new DomainError(failure, domain, null, null, true);
     }
     applyPolicy(ctx, domain, error);
@@ -165,10 +170,11 @@ public final class WebDomains {
         response.reset();
         return;
       }
-      int status = ctx.statusCode() >= 400 ? ctx.statusCode() : 500;
+      Throwable failure = ctx.failure();
+      int status = ctx.statusCode() >= 400 ? ctx.statusCode()
+        : failure != null && ClientErrors.isClients(failure) ? 400 : 500;
       String reason = HttpResponseStatus.valueOf(status).reasonPhrase();
       String id = ctx.get(REQUEST_ID);
-      Throwable failure = ctx.failure();
       String message = exposeMessages && failure != null ? String.valueOf(failure.getMessage()) : null;
       response.setStatusCode(status);
       switch (preferredType(ctx)) {
