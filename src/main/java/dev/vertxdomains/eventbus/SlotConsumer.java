@@ -54,6 +54,8 @@ final class SlotConsumer<T> {
   }
 
   void register(GenerationConsumer<T> generation) {
+    // Generations that never served (a failed or timed-out start) leave no entry behind.
+    generations.keySet().removeIf(worker -> worker.info().state().isOver());
     generations.put(generation.worker(), generation);
   }
 

@@ -41,6 +41,8 @@ public final class Supervisor {
 
   private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
   private static final Map<Vertx, Set<SupervisedGroup>> GROUPS = new ConcurrentHashMap<>();
+  private static final int FAILED_KEPT = 64;
+  private static final Map<Vertx, java.util.Deque<WorkerInfo>> FAILED = new ConcurrentHashMap<>();
   private static final Map<Vertx, DeploymentClaims> CLAIMS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
   private Supervisor() {
@@ -157,8 +159,18 @@ public final class Supervisor {
     return vertx.undeploy(deploymentId);
   }
 
+  /** Keeps the last state of a worker whose deployment gave up, so that it stays visible with its reason. */
+  static void keepFailed(Vertx vertx, WorkerInfo info) {
+    java.util.Deque<WorkerInfo> kept = FAILED.computeIfAbsent(vertx, v -> new java.util.concurrent.ConcurrentLinkedDeque<>());
+    kept.addLast(info);
+    while (kept.size() > FAILED_KEPT) {
+      kept.pollFirst();
+    }
+  }
+
   /**
-   * Snapshots of every supervised worker of this Vert.x instance, including instances still draining.
+   * Snapshots of every supervised worker of this Vert.x instance, including instances still draining, and the workers
+   * of the last deployments that gave up (state {@code failed}, with their last error; at most 64 are kept).
    *
    * @param vertx the Vert.x instance
    * @return the workers, by deployment and slot
@@ -170,6 +182,7 @@ public final class Supervisor {
         infos.addAll(slot.infos());
       }
     }
+    infos.addAll(FAILED.getOrDefault(vertx, new java.util.ArrayDeque<>()));
     infos.sort(java.util.Comparator.comparing(WorkerInfo::worker).thenComparing(WorkerInfo::generation));
     return infos;
   }

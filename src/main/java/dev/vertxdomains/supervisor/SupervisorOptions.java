@@ -28,6 +28,13 @@ import java.util.Set;
  *   <tr><td>holdTimeoutMs</td><td>5000</td><td>while no generation of a slot is ready (first start, crash backoff),
  *       new requests and messages wait this long for one, then are refused (HTTP 503 with {@code Retry-After}, an
  *       event-bus failure 503)</td></tr>
+ *   <tr><td>maxRetiring</td><td>8</td><td>at most this many replaced generations of a slot may still be finishing
+ *       their work; beyond it the oldest is ended at once, its unfinished requests answered 503 (a flood of faults
+ *       costs bounded memory)</td></tr>
+ *   <tr><td>requestTimeoutMs</td><td>0 (off)</td><td>an HTTP request not answered this long after it arrived is answered
+ *       503, and its domain receives a {@code RequestTimeoutException} that follows the error policy</td></tr>
+ *   <tr><td>startTimeoutMs</td><td>60000</td><td>a generation whose {@code start()} has not completed by then has
+ *       failed to start (a crash: backoff, restart intensity); 0 waits forever</td></tr>
  *   <tr><td>haId</td><td>none</td><td>the identity of an HA deployment across failovers, set by
  *       {@link Supervisor#deploy(io.vertx.core.Vertx, String, io.vertx.core.DeploymentOptions)} and the launcher;
  *       with {@link DeploymentClaims} installed, only one node runs it</td></tr>
@@ -40,7 +47,7 @@ public final class SupervisorOptions {
 
   private static final Set<String> KEYS = Set.of("killTimeoutMs", "drainIdleMs", "maxRestarts", "restartPeriodMs",
     "backoffMinMs", "backoffMaxMs", "backoffJitter", "backoffResetMs", "giveUp", "exitCode", "errorPolicy",
-    "haId", "holdTimeoutMs");
+    "haId", "holdTimeoutMs", "maxRetiring", "requestTimeoutMs", "startTimeoutMs");
 
   private long killTimeoutMs = 30_000;
   private long drainIdleMs = 1_000;
@@ -55,6 +62,9 @@ public final class SupervisorOptions {
   private ErrorPolicy errorPolicy = ErrorPolicy.RECYCLE;
   private String haId;
   private long holdTimeoutMs = 5_000;
+  private int maxRetiring = 8;
+  private long requestTimeoutMs;
+  private long startTimeoutMs = 60_000;
 
   /** Options with every default. */
   public SupervisorOptions() {
@@ -101,6 +111,9 @@ public final class SupervisorOptions {
     options.backoffMaxMs = positiveLong(json, "backoffMaxMs", options.backoffMaxMs, 1);
     options.backoffResetMs = positiveLong(json, "backoffResetMs", options.backoffResetMs, 1);
     options.holdTimeoutMs = positiveLong(json, "holdTimeoutMs", options.holdTimeoutMs, 0);
+    options.maxRetiring = (int) Math.min(Integer.MAX_VALUE, positiveLong(json, "maxRetiring", options.maxRetiring, 1));
+    options.requestTimeoutMs = positiveLong(json, "requestTimeoutMs", options.requestTimeoutMs, 0);
+    options.startTimeoutMs = positiveLong(json, "startTimeoutMs", options.startTimeoutMs, 0);
     options.exitCode = (int) positiveLong(json, "exitCode", options.exitCode, 1);
     if (options.exitCode > 255) {
       throw new IllegalArgumentException(CONFIG_KEY + ".exitCode: must be from 1 to 255, got " + options.exitCode);
@@ -147,6 +160,9 @@ public final class SupervisorOptions {
     map.put("exitCode", exitCode);
     map.put("errorPolicy", errorPolicy.name().toLowerCase(java.util.Locale.ROOT));
     map.put("holdTimeoutMs", holdTimeoutMs);
+    map.put("maxRetiring", maxRetiring);
+    map.put("requestTimeoutMs", requestTimeoutMs);
+    map.put("startTimeoutMs", startTimeoutMs);
     if (haId != null) {
       map.put("haId", haId);
     }
@@ -312,6 +328,39 @@ public final class SupervisorOptions {
   /** @param value milliseconds, at least 0 (0: refuse at once) @return these options */
   public SupervisorOptions holdTimeoutMs(long value) {
     holdTimeoutMs = requireAtLeast("holdTimeoutMs", value, 0);
+    return this;
+  }
+
+  /** @return how many replaced generations of a slot may still be finishing their work */
+  public int maxRetiring() {
+    return maxRetiring;
+  }
+
+  /** @param value at least 1 @return these options */
+  public SupervisorOptions maxRetiring(int value) {
+    maxRetiring = (int) requireAtLeast("maxRetiring", value, 1);
+    return this;
+  }
+
+  /** @return the per-request deadline of HTTP requests in milliseconds, 0 for none */
+  public long requestTimeoutMs() {
+    return requestTimeoutMs;
+  }
+
+  /** @param value milliseconds, at least 0 (0: no deadline) @return these options */
+  public SupervisorOptions requestTimeoutMs(long value) {
+    requestTimeoutMs = requireAtLeast("requestTimeoutMs", value, 0);
+    return this;
+  }
+
+  /** @return how long a generation's start may take, 0 for no bound */
+  public long startTimeoutMs() {
+    return startTimeoutMs;
+  }
+
+  /** @param value milliseconds, at least 0 (0: no bound) @return these options */
+  public SupervisorOptions startTimeoutMs(long value) {
+    startTimeoutMs = requireAtLeast("startTimeoutMs", value, 0);
     return this;
   }
 

@@ -36,6 +36,9 @@ public final class Worker {
   private Future<Void> started;
   private Future<Void> drained;
   private Future<Void> stopped;
+  private Promise<Void> expiry;
+  private Promise<Void> drainDone;
+  private boolean expireRequested;
 
   Worker(WorkerSlot slot, int generation) {
     this.slot = slot;
@@ -186,6 +189,15 @@ public final class Worker {
     Domain.topLevel(on).errorHandler(this::slotError);
     Promise<Void> started = Promise.promise();
     this.started = started.future();
+    long bound = options().startTimeoutMs();
+    if (bound > 0) {
+      long timer = slotContext.owner().setTimer(bound, id -> {
+        if (started.tryFail(new StartTimeoutException(id(), generation, bound))) {
+          SupervisorInternals.closeGeneration(slotContext, on);
+        }
+      });
+      started.future().onComplete(ar -> slotContext.owner().cancelTimer(timer));
+    }
     on.runOnContext(v -> {
       Future<?> future;
       try {
@@ -194,10 +206,13 @@ public final class Worker {
         future = Future.failedFuture(t);
       }
       future.onComplete(ar -> {
+        if (started.future().isComplete()) {
+          return; // timed out: already failed, and closed
+        }
         if (ar.succeeded()) {
-          started.complete();
+          started.tryComplete();
         } else {
-          SupervisorInternals.closeGeneration(slotContext, on).onComplete(closed -> started.fail(ar.cause()));
+          SupervisorInternals.closeGeneration(slotContext, on).onComplete(closed -> started.tryFail(ar.cause()));
         }
       });
     });
@@ -236,6 +251,22 @@ public final class Worker {
   }
 
   /**
+   * Ends this generation's drain now, as if its kill timer had fired: what it still has in flight is answered 503.
+   */
+  synchronized void expire() {
+    expireRequested = true;
+    Promise<Void> pending = expiry;
+    Promise<Void> done = drainDone;
+    Context on = context;
+    if (pending != null && on != null) {
+      on.runOnContext(v -> {
+        pending.tryComplete();
+        done.tryComplete();
+      });
+    }
+  }
+
+  /**
    * Runs the drain participants once, on the generation's context; the future completes when all are done or at the
    * deadline, whichever comes first (the deadline first completes {@link Drain#expired()}).
    */
@@ -253,8 +284,11 @@ public final class Worker {
     }
     Vertx vertx = on.owner();
     Promise<Void> expiry = Promise.promise();
+    this.expiry = expiry;
+    this.drainDone = done;
     Drain drain = new Drain(request.deadline(), request.undeploying(), expiry.future());
-    long deadlineTimer = vertx.setTimer(Math.max(1, request.remainingMillis()), id -> on.runOnContext(v -> {
+    long remaining = expireRequested ? 1 : Math.max(1, request.remainingMillis());
+    long deadlineTimer = vertx.setTimer(remaining, id -> on.runOnContext(v -> {
       expiry.tryComplete();
       done.tryComplete();
     }));

@@ -395,8 +395,19 @@ final class WorkerSlot implements Deployable {
     if (current == worker) {
       current = null;
     }
+    List<Worker> beyond = List.of();
+    int count;
     synchronized (retiring) {
       retiring.add(worker);
+      count = retiring.size();
+      if (count > group.options.maxRetiring()) {
+        beyond = new ArrayList<>(retiring.subList(0, count - group.options.maxRetiring()));
+      }
+    }
+    for (Worker ended : beyond) {
+      log(ended, null, null, () -> LOG.info("Ending worker {} generation {} early: {} generations are finishing their "
+        + "work (supervisor.maxRetiring {})", id(), ended.generation(), count, group.options.maxRetiring()));
+      ended.expire();
     }
     publish(worker, null);
     Drain drain = new Drain(System.currentTimeMillis() + group.options.killTimeoutMs(), false, null);
@@ -468,8 +479,13 @@ final class WorkerSlot implements Deployable {
     }
     Worker now = latest;
     if (now != null) {
+      now.lastError(failure);
       now.state(WorkerState.FAILED);
       publish(now, failure);
+      if (!(failure instanceof SupervisorHandedOffException)) {
+        // It runs nowhere now: keep it visible, with the reason, after the deployment is gone.
+        Supervisor.keepFailed(vertx, now.info());
+      }
     }
     rejectHeld();
     // A deployment that never fully started fails, so whoever deployed it hears why.

@@ -15,6 +15,15 @@ public enum WorkerState {
   /** Its deployment gave up after too many crashes. */
   FAILED;
 
+  /**
+   * Whether an instance in this state is gone for good (stopped or failed).
+   *
+   * @return {@code true} for {@link #STOPPED} and {@link #FAILED}
+   */
+  public boolean isOver() {
+    return this == STOPPED || this == FAILED;
+  }
+
   /** The lower-case name used in events, logs and tables. */
   public String label() {
     return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');

@@ -18,6 +18,7 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.core.net.TrafficShapingOptions;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +35,8 @@ final class GenerationHttpServer implements HttpServer {
 
   private final Worker worker;
   private final HttpServerOptions options;
-  private final Set<HttpServerRequest> open = ConcurrentHashMap.newKeySet();
+  /** Requests in flight, with the time they arrived (epoch ms). */
+  private final Map<HttpServerRequest, Long> open = new ConcurrentHashMap<>();
   private final Set<ServerWebSocket> sockets = ConcurrentHashMap.newKeySet();
   private volatile Handler<HttpServerRequest> requestHandler;
   private volatile Handler<HttpServerRequest> invalidRequestHandler;
@@ -128,14 +130,14 @@ final class GenerationHttpServer implements HttpServer {
   // end and close handlers), so finished requests are swept: on every doubling of the set, and while draining.
 
   private void track(HttpServerRequest request) {
-    open.add(request);
+    open.put(request, System.currentTimeMillis());
     if (open.size() >= sweepAt) {
       sweep();
     }
   }
 
   private void sweep() {
-    open.removeIf(GenerationHttpServer::finished);
+    open.keySet().removeIf(GenerationHttpServer::finished);
     sockets.removeIf(ServerWebSocket::isClosed);
     sweepAt = Math.max(MIN_SWEEP, open.size() * 2);
   }
@@ -162,7 +164,7 @@ final class GenerationHttpServer implements HttpServer {
       if (drain.expired() != null) {
         drain.expired().onComplete(v -> {
           vertx.cancelTimer(timer);
-          for (HttpServerRequest request : open) {
+          for (HttpServerRequest request : open.keySet()) {
             HttpDomains.answer(request, 503, "Service Unavailable\n", 0);
           }
           for (ServerWebSocket socket : sockets) {
@@ -173,6 +175,22 @@ final class GenerationHttpServer implements HttpServer {
       }
     }
     return done.future().onComplete(v -> unregister());
+  }
+
+  /** The per-request deadline ({@code requestTimeoutMs}): checked for every request in flight a few times per period. */
+  private void watchDeadlines(long timeoutMs) {
+    Vertx vertx = worker.context().owner();
+    long period = Math.max(10, Math.min(timeoutMs / 4, 1_000));
+    vertx.setPeriodic(period, id -> {
+      long now = System.currentTimeMillis();
+      for (Map.Entry<HttpServerRequest, Long> entry : open.entrySet()) {
+        HttpServerRequest request = entry.getKey();
+        if (now - entry.getValue() >= timeoutMs && !finished(request)) {
+          open.remove(request);
+          HttpDomains.timedOut(request, timeoutMs);
+        }
+      }
+    });
   }
 
   private void unregister() {
@@ -261,6 +279,11 @@ final class GenerationHttpServer implements HttpServer {
     slotServer = server;
     worker.onDrain(this::drain);
     server.register(this);
+    long timeout = worker.options().requestTimeoutMs();
+    if (timeout > 0) {
+      // A periodic timer of the generation's own: it ends when the generation is undeployed.
+      worker.context().runOnContext(v -> watchDeadlines(timeout));
+    }
     Context caller = Vertx.currentContext();
     Promise<HttpServer> result = Promise.promise();
     server.listen(address).onComplete(ar -> {

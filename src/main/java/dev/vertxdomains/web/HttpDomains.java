@@ -5,6 +5,7 @@ import dev.vertxdomains.domain.DomainError;
 import dev.vertxdomains.supervisor.ErrorPolicy;
 import dev.vertxdomains.supervisor.FaultLog;
 import dev.vertxdomains.supervisor.Worker;
+import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -105,6 +106,24 @@ public final class HttpDomains {
       FaultLog.warn(LOG, error.cause(), "{} failed in {} (instance kept, policy continue): {}", what, domain.id(),
         FaultLog.describe(error.cause()));
     }
+  }
+
+  /**
+   * A request not answered within {@code requestTimeoutMs}: 503 now, then a {@link RequestTimeoutException} to its
+   * domain, on the request's context, which follows the error policy.
+   */
+  static void timedOut(HttpServerRequest request, long timeoutMs) {
+    answer(request, 503, "Service Unavailable\n", 0);
+    Context context = HttpInternals.context(request);
+    if (context == null) {
+      return;
+    }
+    context.runOnContext(v -> {
+      Domain domain = Domain.active();
+      if (domain != null && !domain.isTopLevel()) {
+        domain.report(new RequestTimeoutException(request.method() + " " + request.path(), timeoutMs));
+      }
+    });
   }
 
   /**

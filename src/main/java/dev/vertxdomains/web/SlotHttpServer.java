@@ -67,6 +67,8 @@ final class SlotHttpServer {
   }
 
   void register(GenerationHttpServer generation) {
+    // Generations that never served (a failed or timed-out start) leave no entry behind.
+    generations.keySet().removeIf(worker -> worker.info().state().isOver());
     generations.put(generation.worker(), generation);
   }
 

@@ -27,4 +27,14 @@ final class CrashingVerticles {
       return Future.succeededFuture();
     }
   }
+
+  /** Its first {@code start()} never completes; later ones do. */
+  public static class HangingFirstStart extends VerticleBase {
+    static final java.util.concurrent.atomic.AtomicInteger STARTS = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public Future<?> start() {
+      return STARTS.incrementAndGet() == 1 ? io.vertx.core.Promise.promise().future() : Future.succeededFuture();
+    }
+  }
 }

@@ -21,6 +21,8 @@ import java.util.List;
  *   <li>{@code GET /timer?ms=N} arms a timer that publishes {@code gen=N} on {@link #TIMER_FIRED}, and answers;</li>
  *   <li>{@code POST /upload} answers {@code gen=N bytes=M} once the body has ended;</li>
  *   <li>{@code GET /slow?ms=N} logs "slow request" and answers after N ms;</li>
+ *   <li>{@code GET /never} is never answered; {@code GET /periodic-fail} starts a periodic timer (outside the
+ *       request's domain) that throws, and never answers;</li>
  *   <li>{@code GET /hold} announces itself on {@link #HELD} (and logs "holding request") and is answered when the
  *       test publishes on {@link #RELEASE};</li>
  *   <li>WebSocket: every text message is echoed as {@code gen=N:message}.</li>
@@ -89,6 +91,10 @@ public class RecycleServer extends VerticleBase {
         vertx.setTimer(Long.parseLong(request.getParam("ms")),
           id -> request.response().end("slow gen=" + generation));
       }
+      case "/never" -> LOG.debug("never answering");
+      case "/periodic-fail" -> vertx.setPeriodic(20, id -> {
+        throw new IllegalStateException("a periodic timer failed");
+      });
       case "/hold" -> {
         held.add(request);
         LOG.info("holding request {}", held.size());

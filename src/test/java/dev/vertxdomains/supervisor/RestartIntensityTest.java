@@ -61,7 +61,10 @@ class RestartIntensityTest {
     awaitEvent(events, e -> "failed".equals(e.getString("state")));
     awaitEvent(events, e -> "undeployed".equals(e.getString("type")) && id.equals(e.getString("deployment"))
       && e.getBoolean("gaveUp"));
-    assertTrue(Supervisor.workers(vertx).stream().noneMatch(w -> w.deploymentId().equals(id)));
+    List<WorkerInfo> left = Supervisor.workers(vertx).stream().filter(w -> w.deploymentId().equals(id)).toList();
+    assertEquals(1, left.size(), "the failed worker stays visible: " + left);
+    assertEquals(WorkerState.FAILED, left.get(0).state());
+    assertTrue(left.get(0).lastError().contains("gave up"), left.get(0).lastError());
   }
 
   @Test

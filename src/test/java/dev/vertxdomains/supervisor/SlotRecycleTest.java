@@ -368,4 +368,61 @@ class SlotRecycleTest {
     assertEquals("200 crashing", get(vertx, client, port, "/instance-crash").await(10, TimeUnit.SECONDS));
     awaitEvent(events, e -> e.getInteger("generation") == 2 && e.containsKey("backoffMillis"));
   }
+
+  @Test
+  @DisplayName("maxRetiring: beyond it the oldest replaced generation is ended at once, its open request answered 503")
+  void retiringGenerationsAreBounded(Vertx vertx) throws Exception {
+    int port = JarProcess.freePort();
+    List<JsonObject> events = SupervisorEvents.listen(vertx);
+    deploy(vertx, port, 1, new JsonObject().put("maxRetiring", 2)).await(30, TimeUnit.SECONDS);
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(8));
+    List<Future<String>> holds = new ArrayList<>();
+    for (int generation = 1; generation <= 3; generation++) {
+      Promise<Void> isHeld = Promise.promise();
+      vertx.eventBus().<Integer>consumer(RecycleServer.HELD, msg -> isHeld.tryComplete());
+      holds.add(get(vertx, client, port, "/hold"));
+      isHeld.future().await(10, TimeUnit.SECONDS);
+      assertEquals("500 Internal Server Error\n", get(vertx, client, port, "/crash").await(10, TimeUnit.SECONDS));
+      awaitEvent(events, running(generation + 1));
+    }
+    // Generations 1, 2 and 3 are finishing their held requests: one more than allowed, so 1 was ended (kill timer 30 s).
+    assertEquals("503 Service Unavailable\n", holds.get(0).await(10, TimeUnit.SECONDS));
+    awaitEvent(events, e -> e.getInteger("generation") == 1 && "stopped".equals(e.getString("state")));
+    assertTrue(!holds.get(1).isComplete() && !holds.get(2).isComplete(), "the others keep their requests");
+    vertx.eventBus().publish(RecycleServer.RELEASE, "go");
+    assertEquals("200 released gen=2", holds.get(1).await(10, TimeUnit.SECONDS));
+    assertEquals("200 released gen=3", holds.get(2).await(10, TimeUnit.SECONDS));
+    client.close().await();
+  }
+
+  @Test
+  @DisplayName("requestTimeoutMs: a request never answered gets 503 and its domain a timeout error, which recycles")
+  void requestDeadline(Vertx vertx) throws Exception {
+    int port = JarProcess.freePort();
+    List<JsonObject> events = SupervisorEvents.listen(vertx);
+    deploy(vertx, port, 1, new JsonObject().put("requestTimeoutMs", 300)).await(30, TimeUnit.SECONDS);
+    HttpClient client = vertx.createHttpClient();
+    assertEquals("503 Service Unavailable\n", get(vertx, client, port, "/never").await(10, TimeUnit.SECONDS));
+    awaitEvent(events, running(2));
+    assertTrue(Supervisor.workers(vertx).get(0).lastError().contains("RequestTimeoutException"),
+      Supervisor.workers(vertx).toString());
+    // A failing periodic timer crashes the instance outside the request; the request is still answered in time.
+    assertEquals("503 Service Unavailable\n", get(vertx, client, port, "/periodic-fail").await(10, TimeUnit.SECONDS));
+    assertEquals("200 gen=", get(vertx, client, port, "/").await(10, TimeUnit.SECONDS).substring(0, 8));
+    client.close().await();
+  }
+
+  @Test
+  @DisplayName("startTimeoutMs: a start() that never completes is a failed start; the next generation serves")
+  void startTimeout(Vertx vertx) throws Exception {
+    List<JsonObject> events = SupervisorEvents.listen(vertx);
+    CrashingVerticles.HangingFirstStart.STARTS.set(0);
+    Supervisor.deploy(vertx, CrashingVerticles.HangingFirstStart.class.getName(), new DeploymentOptions()
+      .setConfig(new JsonObject().put(SupervisorOptions.CONFIG_KEY, new JsonObject().put("startTimeoutMs", 200)
+        .put("backoffMinMs", 10)))).await(30, TimeUnit.SECONDS);
+    awaitEvent(events, running(2));
+    JsonObject failed = events.stream().filter(e -> e.getInteger("generation") == 1 && e.containsKey("error"))
+      .findFirst().orElseThrow();
+    assertTrue(failed.getString("error").contains("StartTimeoutException"), failed.encode());
+  }
 }
