@@ -82,17 +82,31 @@ public final class FaultLog {
   }
 
   private static boolean traceNow(Throwable error) {
-    StackTraceElement[] trace = error.getStackTrace();
-    String site = error.getClass().getName() + (trace.length > 0 ? "@" + trace[0] : "");
     long now = System.currentTimeMillis();
-    Long last = LAST_TRACE.get(site);
-    if (last != null && now - last < TRACE_INTERVAL_MS) {
+    // The same class and message as a fault traced within the minute: the same site in practice, and far cheaper to
+    // tell than the site itself (materialising a stack trace costs more than the rest of a recycle).
+    String quick = error.getClass().getName() + ':' + error.getMessage();
+    if (recent(quick, now)) {
       return false;
     }
+    StackTraceElement[] trace = error.getStackTrace();
+    String site = error.getClass().getName() + (trace.length > 0 ? "@" + trace[0] : "");
+    boolean fresh = !recent(site, now) && claim(site, now);
+    claim(quick, now);
+    return fresh;
+  }
+
+  private static boolean recent(String key, long now) {
+    Long last = LAST_TRACE.get(key);
+    return last != null && now - last < TRACE_INTERVAL_MS;
+  }
+
+  private static boolean claim(String key, long now) {
     if (LAST_TRACE.size() >= MAX_SITES) {
       LAST_TRACE.clear();
     }
-    return last == null ? LAST_TRACE.putIfAbsent(site, now) == null : LAST_TRACE.replace(site, last, now);
+    Long last = LAST_TRACE.get(key);
+    return last == null ? LAST_TRACE.putIfAbsent(key, now) == null : LAST_TRACE.replace(key, last, now);
   }
 
   private static Object[] append(Object[] args, Throwable error) {

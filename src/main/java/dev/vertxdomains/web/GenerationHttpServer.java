@@ -34,7 +34,8 @@ final class GenerationHttpServer implements HttpServer {
   private static final int MIN_SWEEP = 64;
 
   private final Worker worker;
-  private final HttpServerOptions options;
+  /** The server the application created: its options are read only if this generation creates the listener. */
+  private final HttpServer created;
   /** Requests in flight, with the time they arrived (epoch ms). */
   private final Map<HttpServerRequest, Long> open = new ConcurrentHashMap<>();
   private final Set<ServerWebSocket> sockets = ConcurrentHashMap.newKeySet();
@@ -47,17 +48,13 @@ final class GenerationHttpServer implements HttpServer {
   private volatile SlotHttpServer slotServer;
   private volatile int sweepAt = MIN_SWEEP;
 
-  GenerationHttpServer(Worker worker, HttpServerOptions options) {
+  GenerationHttpServer(Worker worker, HttpServer created) {
     this.worker = worker;
-    this.options = options;
+    this.created = created;
   }
 
   Worker worker() {
     return worker;
-  }
-
-  HttpServerOptions options() {
-    return options;
   }
 
   // ----------------------------------------------------------------------------------------------------------------
@@ -263,6 +260,7 @@ final class GenerationHttpServer implements HttpServer {
 
   @Override
   public Future<HttpServer> listen() {
+    HttpServerOptions options = HttpInternals.options(created);
     return listen(options.getPort(), options.getHost());
   }
 
@@ -274,8 +272,8 @@ final class GenerationHttpServer implements HttpServer {
     if (slotServer != null) {
       throw new IllegalStateException("already listening");
     }
-    SlotHttpServer server = worker.slot().resource(new SlotHttpServer.Key(address, options.toJson()),
-      scope -> new SlotHttpServer(scope, options, worker.options().drainIdleMs(), hasWebSocketHandlers()));
+    SlotHttpServer server = worker.slot().resource(new SlotHttpServer.Key(address), scope ->
+      new SlotHttpServer(scope, HttpInternals.options(created), worker.options().drainIdleMs(), hasWebSocketHandlers()));
     slotServer = server;
     worker.onDrain(this::drain);
     server.register(this);

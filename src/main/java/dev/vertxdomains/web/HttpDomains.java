@@ -64,7 +64,7 @@ public final class HttpDomains {
     if (worker == null) {
       return server.requestHandler(wrapped);
     }
-    GenerationHttpServer generation = new GenerationHttpServer(worker, HttpInternals.options(server));
+    GenerationHttpServer generation = new GenerationHttpServer(worker, server);
     if (server.webSocketHandler() != null) {
       generation.webSocketHandler(server.webSocketHandler());
     }

@@ -13,7 +13,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,8 +36,12 @@ final class SlotHttpServer {
 
   private static final Logger LOG = LoggerFactory.getLogger(SlotHttpServer.class);
 
-  /** What identifies a slot's server: the listen address and the server options. */
-  record Key(SocketAddress address, JsonObject options) {
+  /**
+   * What identifies a slot's server: the listen address. As with Vert.x's own shared ports, the options of the first
+   * server listening on an address are the listener's (a later generation of the same verticle has the same ones;
+   * comparing options on every recycle would cost more than the recycle).
+   */
+  record Key(SocketAddress address) {
   }
 
   private final SlotScope scope;
