@@ -425,4 +425,54 @@ class SlotRecycleTest {
       .findFirst().orElseThrow();
     assertTrue(failed.getString("error").contains("StartTimeoutException"), failed.encode());
   }
+
+  @Test
+  @DisplayName("undeploying one of two deployments sharing a port under keep-alive load loses no request")
+  void leavingASharedPortLosesNothing(Vertx vertx) throws Exception {
+    int port = JarProcess.freePort();
+    String leaving = deploy(vertx, port, 2, new JsonObject().put("drainIdleMs", 200)).await(30, TimeUnit.SECONDS);
+    deploy(vertx, port, 2, null).await(30, TimeUnit.SECONDS);
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+      new PoolOptions().setHttp1MaxSize(16));
+    int total = 20_000;
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger ok = new AtomicInteger();
+    List<String> other = new CopyOnWriteArrayList<>();
+    Promise<Void> halfway = Promise.promise();
+    List<Future<Void>> lanes = new ArrayList<>();
+    for (int lane = 0; lane < 16; lane++) {
+      Promise<Void> done = Promise.promise();
+      lanes.add(done.future());
+      vertx.runOnContext(v -> plainLane(client, port, total, next, ok, other, halfway, done));
+    }
+    halfway.future().await(60, TimeUnit.SECONDS);
+    vertx.undeploy(leaving).await(30, TimeUnit.SECONDS);
+    Future.all(lanes).await(120, TimeUnit.SECONDS);
+    assertEquals(List.of(), other, "requests lost or failed while a deployment left the port");
+    assertEquals(total, ok.get());
+    client.close().await();
+  }
+
+  private static void plainLane(HttpClient client, int port, int total, AtomicInteger next, AtomicInteger ok,
+                                List<String> other, Promise<Void> halfway, Promise<Void> done) {
+    int i = next.getAndIncrement();
+    if (i >= total) {
+      done.complete();
+      return;
+    }
+    if (i == total / 4) {
+      halfway.tryComplete();
+    }
+    client.request(HttpMethod.GET, port, "127.0.0.1", "/")
+      .compose(HttpClientRequest::send)
+      .compose(resp -> resp.body().map(body -> resp.statusCode()))
+      .onComplete(ar -> {
+        if (ar.succeeded() && ar.result() == 200) {
+          ok.incrementAndGet();
+        } else {
+          other.add(ar.succeeded() ? "status " + ar.result() : ar.cause().toString());
+        }
+        plainLane(client, port, total, next, ok, other, halfway, done);
+      });
+  }
 }
