@@ -6,6 +6,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.net.SelfSignedCertificate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +28,7 @@ import java.util.List;
  *       test publishes on {@link #RELEASE};</li>
  *   <li>WebSocket: every text message is echoed as {@code gen=N:message}.</li>
  * </ul>
- * Config: {@code http.port}.
+ * Config: {@code http.port}; {@code tls: true} serves HTTPS (HTTP/2 by ALPN) with a self-signed certificate.
  */
 public class RecycleServer extends VerticleBase {
 
@@ -45,7 +46,11 @@ public class RecycleServer extends VerticleBase {
       held.clear();
     });
     int port = config().getInteger("http.port");
-    return HttpDomains.serve(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1")), this::handle)
+    HttpServerOptions options = new HttpServerOptions().setHost("127.0.0.1");
+    if (config().getBoolean("tls", false)) {
+      options.setSsl(true).setUseAlpn(true).setKeyCertOptions(SelfSignedCertificate.create().keyCertOptions());
+    }
+    return HttpDomains.serve(vertx.createHttpServer(options), this::handle)
       .webSocketHandler(this::webSocket)
       .listen(port, "127.0.0.1");
   }

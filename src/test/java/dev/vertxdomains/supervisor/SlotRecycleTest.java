@@ -309,6 +309,29 @@ class SlotRecycleTest {
   }
 
   @Test
+  @DisplayName("HTTP/2 over TLS (ALPN): faults answered 500 per stream across recycles, one connection throughout")
+  void http2TlsAcrossRecycles(Vertx vertx) throws Exception {
+    int port = JarProcess.freePort();
+    List<JsonObject> events = SupervisorEvents.listen(vertx);
+    Supervisor.deploy(vertx, RecycleServer.class.getName(), new DeploymentOptions()
+      .setConfig(new JsonObject().put("http.port", port).put("tls", true))).await(30, TimeUnit.SECONDS);
+    AtomicInteger opened = new AtomicInteger();
+    HttpClient client = vertx.httpClientBuilder()
+      .with(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setSsl(true).setUseAlpn(true)
+        .setTrustAll(true).setVerifyHost(false))
+      .withConnectHandler(connection -> opened.incrementAndGet())
+      .build();
+    for (int generation = 1; generation <= 3; generation++) {
+      assertEquals("200 gen=" + generation, get(vertx, client, port, "/").await(10, TimeUnit.SECONDS));
+      assertEquals("500 Internal Server Error\n", get(vertx, client, port, "/crash").await(10, TimeUnit.SECONDS));
+      awaitEvent(events, running(generation + 1));
+    }
+    assertEquals("200 gen=4", get(vertx, client, port, "/").await(10, TimeUnit.SECONDS));
+    assertEquals(1, opened.get(), "connections opened");
+    client.close().await();
+  }
+
+  @Test
   @DisplayName("a worker verticle: requests run on its worker threads, recycles keep the connection")
   void workerVerticle(Vertx vertx) throws Exception {
     int port = JarProcess.freePort();
