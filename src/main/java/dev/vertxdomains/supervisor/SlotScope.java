@@ -85,6 +85,20 @@ public final class SlotScope {
   }
 
   /**
+   * Registers a listener of the slot's event loop being blocked beyond {@link SupervisorOptions#stuckTimeoutMs()}:
+   * called with {@code true} on the supervisor's watchdog thread (the slot's own loop is blocked), and with
+   * {@code false} on the slot's context once the loop runs again. A listener stops and resumes taking new work where
+   * it can without the blocked loop (an HTTP listener leaves and rejoins its port's balancer).
+   *
+   * @param listener the listener
+   * @return this scope
+   */
+  public SlotScope onStuck(Handler<Boolean> listener) {
+    slot.onStuck(Objects.requireNonNull(listener, "listener"));
+    return this;
+  }
+
+  /**
    * The generation that takes new work now.
    *
    * @return the serving generation, or {@code null} while none is ready

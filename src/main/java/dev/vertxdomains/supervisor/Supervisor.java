@@ -41,6 +41,7 @@ public final class Supervisor {
 
   private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
   private static final Map<Vertx, Set<SupervisedGroup>> GROUPS = new ConcurrentHashMap<>();
+  private static final Map<Vertx, SlotWatchdog> WATCHDOGS = new ConcurrentHashMap<>();
   private static final int FAILED_KEPT = 64;
   private static final Map<Vertx, java.util.Deque<WorkerInfo>> FAILED = new ConcurrentHashMap<>();
   private static final Map<Vertx, DeploymentClaims> CLAIMS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
@@ -206,15 +207,31 @@ public final class Supervisor {
     return result;
   }
 
-  static void register(Vertx vertx, SupervisedGroup group) {
+  static synchronized void register(Vertx vertx, SupervisedGroup group) {
     GROUPS.computeIfAbsent(vertx, v -> ConcurrentHashMap.newKeySet()).add(group);
+    WATCHDOGS.computeIfAbsent(vertx, SlotWatchdog::start);
   }
 
-  static void unregister(Vertx vertx, SupervisedGroup group) {
+  static synchronized void unregister(Vertx vertx, SupervisedGroup group) {
     GROUPS.computeIfPresent(vertx, (v, groups) -> {
       groups.remove(group);
       return groups.isEmpty() ? null : groups;
     });
+    if (!GROUPS.containsKey(vertx)) {
+      SlotWatchdog watchdog = WATCHDOGS.remove(vertx);
+      if (watchdog != null) {
+        watchdog.stop();
+      }
+    }
+  }
+
+  /** Every slot of every supervised deployment of this Vert.x instance. */
+  static List<WorkerSlot> slots(Vertx vertx) {
+    List<WorkerSlot> slots = new ArrayList<>();
+    for (SupervisedGroup group : GROUPS.getOrDefault(vertx, Set.of())) {
+      slots.addAll(group.slots);
+    }
+    return slots;
   }
 
   /** The Vert.x cluster node id, or {@code "local"}; Vert.x 5 has no public accessor for it. */
@@ -228,10 +245,15 @@ public final class Supervisor {
 
   /** The give-up action {@link GiveUpAction#EXIT}: drain everything, close Vert.x, exit the JVM. */
   static void exit(Vertx vertx, int code, String reason) {
+    exit(vertx, code, reason, 60_000);
+  }
+
+  /** As {@link #exit(Vertx, int, String)}, halting after {@code boundMillis} whatever is left (a stuck loop). */
+  static void exit(Vertx vertx, int code, String reason, long boundMillis) {
     LOG.error("Exiting with code {}: {}", code, reason);
     Thread guard = new Thread(() -> {
       try {
-        Thread.sleep(60_000);
+        Thread.sleep(boundMillis);
       } catch (InterruptedException ignored) {
         return;
       }

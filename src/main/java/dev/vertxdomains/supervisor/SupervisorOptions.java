@@ -35,6 +35,9 @@ import java.util.Set;
  *       503, and its domain receives a {@code RequestTimeoutException} that follows the error policy</td></tr>
  *   <tr><td>startTimeoutMs</td><td>60000</td><td>a generation whose {@code start()} has not completed by then has
  *       failed to start (a crash: backoff, restart intensity); 0 waits forever</td></tr>
+ *   <tr><td>stuckTimeoutMs</td><td>5000</td><td>a slot whose event loop has not run a heartbeat for this long is
+ *       reported {@code stuck}: it takes no new connections until its loop answers again; with {@code giveUp: exit}
+ *       the process exits so that the orchestrator or the cluster takes over; 0 disables the watch</td></tr>
  *   <tr><td>haId</td><td>none</td><td>the identity of an HA deployment across failovers, set by
  *       {@link Supervisor#deploy(io.vertx.core.Vertx, String, io.vertx.core.DeploymentOptions)} and the launcher;
  *       with {@link DeploymentClaims} installed, only one node runs it</td></tr>
@@ -47,7 +50,7 @@ public final class SupervisorOptions {
 
   private static final Set<String> KEYS = Set.of("killTimeoutMs", "drainIdleMs", "maxRestarts", "restartPeriodMs",
     "backoffMinMs", "backoffMaxMs", "backoffJitter", "backoffResetMs", "giveUp", "exitCode", "errorPolicy",
-    "haId", "holdTimeoutMs", "maxRetiring", "requestTimeoutMs", "startTimeoutMs");
+    "haId", "holdTimeoutMs", "maxRetiring", "requestTimeoutMs", "startTimeoutMs", "stuckTimeoutMs");
 
   private long killTimeoutMs = 30_000;
   private long drainIdleMs = 1_000;
@@ -65,6 +68,7 @@ public final class SupervisorOptions {
   private int maxRetiring = 8;
   private long requestTimeoutMs;
   private long startTimeoutMs = 60_000;
+  private long stuckTimeoutMs = 5_000;
 
   /** Options with every default. */
   public SupervisorOptions() {
@@ -114,6 +118,7 @@ public final class SupervisorOptions {
     options.maxRetiring = (int) Math.min(Integer.MAX_VALUE, positiveLong(json, "maxRetiring", options.maxRetiring, 1));
     options.requestTimeoutMs = positiveLong(json, "requestTimeoutMs", options.requestTimeoutMs, 0);
     options.startTimeoutMs = positiveLong(json, "startTimeoutMs", options.startTimeoutMs, 0);
+    options.stuckTimeoutMs = positiveLong(json, "stuckTimeoutMs", options.stuckTimeoutMs, 0);
     options.exitCode = (int) positiveLong(json, "exitCode", options.exitCode, 1);
     if (options.exitCode > 255) {
       throw new IllegalArgumentException(CONFIG_KEY + ".exitCode: must be from 1 to 255, got " + options.exitCode);
@@ -163,6 +168,7 @@ public final class SupervisorOptions {
     map.put("maxRetiring", maxRetiring);
     map.put("requestTimeoutMs", requestTimeoutMs);
     map.put("startTimeoutMs", startTimeoutMs);
+    map.put("stuckTimeoutMs", stuckTimeoutMs);
     if (haId != null) {
       map.put("haId", haId);
     }
@@ -361,6 +367,17 @@ public final class SupervisorOptions {
   /** @param value milliseconds, at least 0 (0: no bound) @return these options */
   public SupervisorOptions startTimeoutMs(long value) {
     startTimeoutMs = requireAtLeast("startTimeoutMs", value, 0);
+    return this;
+  }
+
+  /** @return how long a slot's event loop may be blocked before the slot is reported stuck, 0 for never */
+  public long stuckTimeoutMs() {
+    return stuckTimeoutMs;
+  }
+
+  /** @param value milliseconds, at least 0 (0: no watch) @return these options */
+  public SupervisorOptions stuckTimeoutMs(long value) {
+    stuckTimeoutMs = requireAtLeast("stuckTimeoutMs", value, 0);
     return this;
   }
 

@@ -138,7 +138,7 @@ public final class Worker {
    * @return the snapshot
    */
   public WorkerInfo info() {
-    long up = state == WorkerState.RUNNING || state == WorkerState.DRAINING
+    long up = state == WorkerState.RUNNING || state == WorkerState.DRAINING || state == WorkerState.STUCK
       ? System.currentTimeMillis() - startedAt : 0;
     return new WorkerInfo(slot.group.deploymentId(), slot.group.verticleName, slot.id(), generation,
       slot.group.nodeId(), state, slot.restarts(), up, lastError != null ? lastError : slot.lastError);
@@ -157,10 +157,10 @@ public final class Worker {
   }
 
   void state(WorkerState state) {
-    this.state = state;
-    if (state == WorkerState.RUNNING) {
+    if (state == WorkerState.RUNNING && this.state != WorkerState.STUCK) {
       startedAt = System.currentTimeMillis();
     }
+    this.state = state;
   }
 
   long uptimeMillis() {

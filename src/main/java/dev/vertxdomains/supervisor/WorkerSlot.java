@@ -60,6 +60,11 @@ final class WorkerSlot implements Deployable {
   private long backoffTimer = -1;
   private long backoffUntil;
   private boolean stopping;
+  private final List<Handler<Boolean>> stuckListeners = new CopyOnWriteArrayList<>();
+  /** When the pending heartbeat was sent (0: none pending); written by the watchdog and the slot's loop. */
+  private volatile long beatSentAt;
+  private volatile boolean stuck;
+  private volatile Thread loopThread;
 
   WorkerSlot(SupervisedGroup group) {
     this.group = group;
@@ -92,6 +97,72 @@ final class WorkerSlot implements Deployable {
 
   void onClose(Function<Drain, Future<?>> participant) {
     closeParticipants.add(participant);
+  }
+
+  void onStuck(Handler<Boolean> listener) {
+    stuckListeners.add(listener);
+  }
+
+  // ----------------------------------------------------------------------------------------------------------------
+  // The watch of the slot's event loop (see SlotWatchdog)
+
+  /** Called by the watchdog thread: sends a heartbeat, or reports the slot stuck when the last one is overdue. */
+  void watch(long now) {
+    SupervisorOptions options = group.options;
+    long bound = options == null ? 0 : options.stuckTimeoutMs();
+    Context on = home;
+    if (bound <= 0 || on == null || stopping) {
+      return;
+    }
+    long sent = beatSentAt;
+    if (sent == 0) {
+      beatSentAt = now;
+      on.runOnContext(v -> beat());
+    } else if (!stuck && now - sent >= bound) {
+      stuck = true;
+      stuck(now - sent, options);
+    }
+  }
+
+  /** The heartbeat, on the slot's loop: it runs, so the loop is not blocked. */
+  private void beat() {
+    loopThread = Thread.currentThread();
+    long sent = beatSentAt;
+    beatSentAt = 0;
+    if (stuck) {
+      stuck = false;
+      long blocked = System.currentTimeMillis() - sent;
+      Worker now = serving;
+      LOG.warn("Worker {} of {} runs again: its event loop was blocked for about {} ms", id(), group.verticleName,
+        blocked);
+      if (now != null && now.state() == WorkerState.STUCK) {
+        now.state(WorkerState.RUNNING);
+        publish(now, null);
+      }
+      stuckListeners.forEach(listener -> listener.handle(false));
+    }
+  }
+
+  /**
+   * On the watchdog thread: the slot's loop is blocked. Its thread cannot be stopped, so the slot is reported
+   * {@code stuck} (list, events), its listeners stop taking new connections, and with {@code giveUp: exit} the process
+   * exits so that an orchestrator or the cluster takes over. Requests on its open connections wait for the loop.
+   */
+  private void stuck(long blockedMillis, SupervisorOptions options) {
+    Thread thread = loopThread;
+    LOG.error("Worker {} of {} is stuck: its event loop thread {} has not run for {} ms (stuckTimeoutMs {}); it takes "
+        + "no new connections until it runs again; at {}", id(), group.verticleName,
+      thread == null ? "?" : thread.getName(), blockedMillis, options.stuckTimeoutMs(), SlotWatchdog.where(thread));
+    Worker now = serving;
+    if (now != null && now.state() == WorkerState.RUNNING) {
+      now.state(WorkerState.STUCK);
+      publish(now, null);
+    }
+    stuckListeners.forEach(listener -> listener.handle(true));
+    if (options.giveUp() == GiveUpAction.EXIT) {
+      Supervisor.exit(vertx, options.exitCode(), "worker " + id() + " of " + group.verticleName + " is stuck",
+        Math.min(options.killTimeoutMs(), 10_000));
+    }
   }
 
   /** Snapshots of the current instance and of those still draining. */
@@ -330,7 +401,7 @@ final class WorkerSlot implements Deployable {
 
   private void handleError(Worker worker, DomainError error, String what) {
     WorkerState state = worker.state();
-    if (state != WorkerState.RUNNING && state != WorkerState.STARTING) {
+    if (state != WorkerState.RUNNING && state != WorkerState.STARTING && state != WorkerState.STUCK) {
       // The generation is already being replaced: keep the error that caused that as the slot's last error.
       log(worker, error, what, () -> FaultLog.info(LOG, error.cause(), "Worker {} generation {} is already {}; "
         + "error{} not counted: {}", id(), worker.generation(), state.label(), what == null ? "" : " in " + what,

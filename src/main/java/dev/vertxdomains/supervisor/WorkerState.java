@@ -8,6 +8,8 @@ public enum WorkerState {
   RUNNING,
   /** Taking no new work, finishing what it has; undeployed when done or when the kill timer fires. */
   DRAINING,
+  /** Its event loop has been blocked beyond {@code stuckTimeoutMs}: it takes no new connections. */
+  STUCK,
   /** Waiting out a backoff delay before the next start attempt. */
   BACKING_OFF,
   /** Undeployed. */

@@ -35,6 +35,8 @@ final class SharedPortLeave {
 
   private static final Logger LOG = LoggerFactory.getLogger(SharedPortLeave.class);
   private static volatile boolean warned;
+  /** Servers taken off their balancer while their loop is blocked: they leave with a plain shutdown. */
+  private static final java.util.Set<HttpServer> PAUSED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private SharedPortLeave() {
   }
@@ -55,7 +57,7 @@ final class SharedPortLeave {
       }
       return server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS);
     }
-    if (hooks == null) {
+    if (hooks == null || PAUSED.contains(server)) {
       return server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS);
     }
     Promise<Void> done = Promise.promise();
@@ -85,9 +87,42 @@ final class SharedPortLeave {
     return done.future();
   }
 
+  /**
+   * Stops the port's balancer handing new connections to {@code server} (its event loop is blocked), or, with
+   * {@code paused == false}, lets it take them again. Runs on the acceptor thread, never on the server's own loop.
+   */
+  static void pause(HttpServer server, boolean paused) {
+    try {
+      Hooks hooks = Hooks.of(server);
+      if (hooks == null) {
+        return;
+      }
+      hooks.acceptor.execute(() -> {
+        if (paused && PAUSED.add(server)) {
+          hooks.removeHandler();
+        } else if (!paused && PAUSED.remove(server)) {
+          hooks.addHandler();
+        }
+      });
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.debug("Could not {} a server on the balancer: {}", paused ? "pause" : "resume", e.toString());
+    }
+  }
+
   /** The private parts of Vert.x 5.0's shared server this needs. */
   private record Hooks(VertxEventLoopGroup group, EventLoop loop, EventExecutor acceptor, Object balancer,
                        Object handler, Method remove) {
+
+    /** Puts this server's channel handler back on the balancer. */
+    void addHandler() {
+      try {
+        Method add = balancer.getClass().getDeclaredMethod("addWorker", EventLoop.class, io.vertx.core.Handler.class);
+        add.setAccessible(true);
+        add.invoke(balancer, loop, handler);
+      } catch (ReflectiveOperationException e) {
+        LOG.debug("Could not put a server's handler back on the balancer: {}", e.toString());
+      }
+    }
 
     /** Takes this server's channel handler out of the balancer (Vert.x's shutdown then finds it gone). */
     void removeHandler() {

@@ -103,6 +103,8 @@ final class SlotHttpServer {
         if (ar.succeeded()) {
           server = created;
           scope.onClose(drain::drain);
+          // A blocked loop would hold every connection the balancer gives it: stop taking them until it runs.
+          scope.onStuck(stuck -> SharedPortLeave.pause(created, stuck));
           result.complete(created);
         } else {
           synchronized (this) {

@@ -22,6 +22,7 @@ import java.util.List;
  *   <li>{@code GET /timer?ms=N} arms a timer that publishes {@code gen=N} on {@link #TIMER_FIRED}, and answers;</li>
  *   <li>{@code POST /upload} answers {@code gen=N bytes=M} once the body has ended;</li>
  *   <li>{@code GET /slow?ms=N} logs "slow request" and answers after N ms;</li>
+ *   <li>{@code GET /busy?ms=N} blocks its event loop for N ms, then answers;</li>
  *   <li>{@code GET /never} is never answered; {@code GET /periodic-fail} starts a periodic timer (outside the
  *       request's domain) that throws, and never answers;</li>
  *   <li>{@code GET /hold} announces itself on {@link #HELD} (and logs "holding request") and is answered when the
@@ -97,6 +98,15 @@ public class RecycleServer extends VerticleBase {
           id -> request.response().end("slow gen=" + generation));
       }
       case "/never" -> LOG.debug("never answering");
+      case "/busy" -> {
+        // Blocks the event loop, as a runaway loop in application code would.
+        long until = System.currentTimeMillis() + Long.parseLong(request.getParam("ms"));
+        long spins = 0;
+        while (System.currentTimeMillis() < until) {
+          spins++;
+        }
+        request.response().end("busy gen=" + generation() + " spins=" + (spins > 0));
+      }
       case "/periodic-fail" -> vertx.setPeriodic(20, id -> {
         throw new IllegalStateException("a periodic timer failed");
       });

@@ -498,4 +498,28 @@ class SlotRecycleTest {
         plainLane(client, port, total, next, ok, other, halfway, done);
       });
   }
+
+  @Test
+  @DisplayName("a slot whose event loop is blocked is reported stuck and takes no new connections; it runs again after")
+  void stuckLoop(Vertx vertx) throws Exception {
+    int port = JarProcess.freePort();
+    List<JsonObject> events = SupervisorEvents.listen(vertx);
+    deploy(vertx, port, 2, new JsonObject().put("stuckTimeoutMs", 300)).await(30, TimeUnit.SECONDS);
+    HttpClient busyClient = vertx.createHttpClient();
+    Future<String> busy = get(vertx, busyClient, port, "/busy?ms=4000");
+    awaitEvent(events, e -> "stuck".equals(e.getString("state")));
+    String stuckWorker = Supervisor.workers(vertx).stream().filter(w -> w.state() == WorkerState.STUCK)
+      .map(WorkerInfo::worker).findFirst().orElseThrow();
+    // New connections go to the other slot only, answered while the stuck one is still blocked.
+    HttpClient fresh = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
+    for (int i = 0; i < 6; i++) {
+      assertEquals("200 gen=1", get(vertx, fresh, port, "/").await(10, TimeUnit.SECONDS));
+    }
+    assertTrue(!busy.isComplete(), "the blocked request is still running");
+    assertEquals("200 busy gen=1 spins=true", busy.await(10, TimeUnit.SECONDS));
+    awaitEvent(events, e -> stuckWorker.equals(e.getString("worker")) && "running".equals(e.getString("state"))
+      && events.indexOf(e) > SupervisorEvents.indexOf(events, x -> "stuck".equals(x.getString("state"))));
+    busyClient.close().await();
+    fresh.close().await();
+  }
 }
