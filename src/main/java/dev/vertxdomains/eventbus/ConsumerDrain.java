@@ -2,7 +2,6 @@ package dev.vertxdomains.eventbus;
 
 import dev.vertxdomains.supervisor.Drain;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -16,12 +15,11 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The graceful drain of one consumer of a supervised instance: it leaves its address, the messages it had queued
- * but not yet handled are handed to the address's other consumers (the replacement, the other instances) instead of
- * being failed, and the drain completes when the messages it is handling have been answered.
+ * The graceful end of a supervised slot's consumer: it leaves its address, and the messages it had queued but not
+ * yet handled are handed to the address's other consumers (the other slots, other nodes) instead of being failed.
+ * (The messages already handed to a generation are waited for by that generation's own drain.)
  * <p>
  * Vert.x answers messages queued in a consumer that unregisters with a {@code TIMEOUT} failure ("Discarded the
  * request"): a failure for a request nothing was wrong with. The only hook is the consumer implementation's discard
@@ -35,9 +33,7 @@ final class ConsumerDrain {
   private final Vertx vertx;
   private final MessageConsumer<?> consumer;
   private final List<Held> discarded = new ArrayList<>();
-  private final AtomicInteger inFlight = new AtomicInteger();
   private boolean left;
-  private volatile Promise<Void> idle;
 
   ConsumerDrain(Vertx vertx, MessageConsumer<?> consumer) {
     this.vertx = vertx;
@@ -47,26 +43,8 @@ final class ConsumerDrain {
     }
   }
 
-  /** A message expecting an answer is being handled. */
-  void begin() {
-    inFlight.incrementAndGet();
-  }
-
-  /** That message was answered (on any thread). */
-  void end() {
-    Promise<Void> waiting = idle;
-    if (inFlight.decrementAndGet() == 0 && waiting != null) {
-      waiting.tryComplete();
-    }
-  }
-
   Future<?> drain(Drain request) {
-    Promise<Void> waiting = Promise.promise();
-    idle = waiting;
-    if (inFlight.get() == 0) {
-      waiting.tryComplete();
-    }
-    return consumer.unregister().transform(ar -> {
+    return consumer.unregister().onComplete(ar -> {
       List<Held> queued;
       synchronized (this) {
         left = true;
@@ -74,7 +52,6 @@ final class ConsumerDrain {
         discarded.clear();
       }
       queued.forEach(this::forward);
-      return waiting.future();
     });
   }
 

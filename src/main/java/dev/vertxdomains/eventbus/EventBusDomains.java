@@ -86,7 +86,7 @@ public final class EventBusDomains {
     Worker worker = Worker.current();
     if (worker == null) {
       MessageConsumer<T> consumer = local ? vertx.eventBus().localConsumer(address) : vertx.eventBus().consumer(address);
-      return consumer.handler(message -> handle(new TrackedMessage<>(message, () -> { }), handler));
+      return consumer.handler(message -> handle(new TrackedMessage<>(message, null), handler));
     }
     SlotConsumer<T> slot = worker.slot().resource(new SlotConsumer.Key(address, local),
       scope -> new SlotConsumer<>(scope, vertx, address, local));

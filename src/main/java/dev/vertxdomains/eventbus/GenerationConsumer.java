@@ -41,15 +41,11 @@ final class GenerationConsumer<T> implements MessageConsumer<T> {
 
   /** A message, on a duplicate of this generation's context. */
   void handle(Message<T> message) {
-    TrackedMessage<T> tracked;
-    if (message.replyAddress() != null) {
-      TrackedMessage<?>[] self = new TrackedMessage<?>[1];
-      tracked = new TrackedMessage<>(message, () -> answered(self[0]));
-      self[0] = tracked;
+    // Fire-and-forget messages are not waited for by a drain: their work is bounded by the kill timer.
+    boolean answerable = message.replyAddress() != null;
+    TrackedMessage<T> tracked = new TrackedMessage<>(message, answerable ? this::answered : null);
+    if (answerable) {
       answering.add(tracked);
-    } else {
-      // Fire-and-forget messages are not waited for by a drain: their work is bounded by the kill timer.
-      tracked = new TrackedMessage<>(message, () -> { });
     }
     EventBusDomains.handle(tracked, handler);
   }

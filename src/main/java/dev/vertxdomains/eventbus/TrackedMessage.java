@@ -12,9 +12,10 @@ final class TrackedMessage<T> implements Message<T> {
 
   private final Message<T> message;
   private final AtomicBoolean answered = new AtomicBoolean();
-  private final Runnable onAnswer;
+  private final java.util.function.Consumer<TrackedMessage<?>> onAnswer;
 
-  TrackedMessage(Message<T> message, Runnable onAnswer) {
+  /** {@code onAnswer}, if not {@code null}, is told when the single answer is claimed. */
+  TrackedMessage(Message<T> message, java.util.function.Consumer<TrackedMessage<?>> onAnswer) {
     this.message = message;
     this.onAnswer = onAnswer;
   }
@@ -22,7 +23,9 @@ final class TrackedMessage<T> implements Message<T> {
   /** Claims the single answer; {@code false} if it was already given. */
   boolean claim() {
     if (answered.compareAndSet(false, true)) {
-      onAnswer.run();
+      if (onAnswer != null) {
+        onAnswer.accept(this);
+      }
       return true;
     }
     return false;
