@@ -2,6 +2,10 @@ package dev.vertxdomains.supervisor;
 
 import io.vertx.core.Future;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
 /**
  * A request to a drain participant (see {@link Worker#onDrain} and {@link SlotScope#onClose}): stop taking new work,
  * finish what is in flight.
@@ -17,5 +21,18 @@ public record Drain(long deadline, boolean undeploying, Future<Void> expired) {
   /** Milliseconds left until the deadline, never negative. */
   public long remainingMillis() {
     return Math.max(0, deadline - System.currentTimeMillis());
+  }
+
+  /** Calls every participant with this request; one that throws counts as failed. Completes when all are done. */
+  Future<?> runAll(List<Function<Drain, Future<?>>> participants) {
+    List<Future<?>> futures = new ArrayList<>(participants.size());
+    for (Function<Drain, Future<?>> participant : participants) {
+      try {
+        futures.add(participant.apply(this));
+      } catch (Throwable t) {
+        futures.add(Future.failedFuture(t));
+      }
+    }
+    return Future.join(futures);
   }
 }

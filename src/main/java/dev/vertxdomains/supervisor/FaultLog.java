@@ -35,16 +35,10 @@ public final class FaultLog {
    * @param args    its arguments
    */
   public static void warn(Logger log, Throwable error, String format, Object... args) {
-    if (!log.isWarnEnabled()) {
-      return;
-    }
-    if (traceNow(error)) {
-      log.warn(format, append(args, error));
-    } else {
-      log.warn(format, args);
-      if (log.isDebugEnabled()) {
-        log.debug("Stack trace of the fault above", error);
-      }
+    if (log.isWarnEnabled()) {
+      boolean trace = traceNow(error);
+      log.warn(format, trace ? append(args, error) : args);
+      traceAtDebug(log, error, trace);
     }
   }
 
@@ -57,16 +51,16 @@ public final class FaultLog {
    * @param args    its arguments
    */
   public static void info(Logger log, Throwable error, String format, Object... args) {
-    if (!log.isInfoEnabled()) {
-      return;
+    if (log.isInfoEnabled()) {
+      boolean trace = traceNow(error);
+      log.info(format, trace ? append(args, error) : args);
+      traceAtDebug(log, error, trace);
     }
-    if (traceNow(error)) {
-      log.info(format, append(args, error));
-    } else {
-      log.info(format, args);
-      if (log.isDebugEnabled()) {
-        log.debug("Stack trace of the fault above", error);
-      }
+  }
+
+  private static void traceAtDebug(Logger log, Throwable error, boolean traced) {
+    if (!traced && log.isDebugEnabled()) {
+      log.debug("Stack trace of the fault above", error);
     }
   }
 

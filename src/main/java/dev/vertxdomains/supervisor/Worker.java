@@ -293,15 +293,7 @@ public final class Worker {
       done.tryComplete();
     }));
     on.runOnContext(v -> {
-      List<Future<?>> futures = new ArrayList<>(participants.size());
-      for (Function<Drain, Future<?>> participant : participants) {
-        try {
-          futures.add(participant.apply(drain));
-        } catch (Throwable t) {
-          futures.add(Future.failedFuture(t));
-        }
-      }
-      Future.join(futures).onComplete(ar -> {
+      drain.runAll(participants).onComplete(ar -> {
         vertx.cancelTimer(deadlineTimer);
         done.tryComplete();
       });

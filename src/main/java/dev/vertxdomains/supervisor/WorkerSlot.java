@@ -222,20 +222,13 @@ final class WorkerSlot implements Deployable {
     long deadline = System.currentTimeMillis() + group.options.killTimeoutMs();
     Promise<Void> expiry = Promise.promise();
     Drain drain = new Drain(deadline, true, expiry.future());
-    List<Future<?>> closing = new ArrayList<>(closeParticipants.size());
-    for (Function<Drain, Future<?>> participant : closeParticipants) {
-      try {
-        closing.add(participant.apply(drain));
-      } catch (Throwable t) {
-        closing.add(Future.failedFuture(t));
-      }
-    }
+    Future<?> closing = drain.runAll(closeParticipants);
     Promise<Void> resourcesDone = Promise.promise();
     long timer = vertx.setTimer(Math.max(1, drain.remainingMillis()), id -> {
       expiry.tryComplete();
       resourcesDone.tryComplete();
     });
-    Future.join(closing).onComplete(ar -> resourcesDone.tryComplete());
+    closing.onComplete(ar -> resourcesDone.tryComplete());
     resourcesDone.future().onComplete(ar -> home.runOnContext(v -> {
       vertx.cancelTimer(timer);
       serving = null;
