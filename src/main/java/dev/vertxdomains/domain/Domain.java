@@ -596,16 +596,28 @@ public final class Domain {
     return where != null ? ErrorRouter.of(where).topLevel() : null;
   }
 
+  /**
+   * The last resort without a top-level handler: the context's own exception handler, else
+   * {@code vertx.exceptionHandler()}. Like a domain's error handler, it runs outside any domain (Node runs
+   * {@code process.on('uncaughtException')} with no active domain): on the instance's root context, so that what it
+   * schedules does not belong to the failed domain either.
+   */
   private void unhandledAtTopLevel(DomainError error) {
     Handler<Throwable> fallback = topLevelOf.previous();
-    if (fallback != null) {
-      try {
-        fallback.handle(error.cause());
-      } catch (Throwable t) {
-        LOG.error("The exception handler of the context threw while handling {}", error, t);
-      }
-    } else {
+    if (fallback == null) {
       logUnhandled(error);
+      return;
+    }
+    Context outside = VertxInternals.current() != null ? topLevelOf.root() : null;
+    Context previous = outside != null ? VertxInternals.begin(outside) : null;
+    try {
+      fallback.handle(error.cause());
+    } catch (Throwable t) {
+      LOG.error("The exception handler of the context threw while handling {}", error, t);
+    } finally {
+      if (outside != null) {
+        VertxInternals.end(outside, previous);
+      }
     }
   }
 
