@@ -7,7 +7,8 @@ import io.vertx.core.Handler;
  * The exception handler of one root (verticle instance) context. Vert.x reports every uncaught error of the root
  * and of all its duplicated contexts here, while the context whose handler threw is still current; the router
  * hands the error to that context's domain, or to the instance's {@linkplain Domain#topLevel top-level domain}
- * when the code ran outside any domain.
+ * when the code ran outside any domain. It tells a throw ({@code thrown == true}) from a stream reporting its own
+ * failure for want of an exception handler ({@code thrown == false}).
  */
 final class ErrorRouter implements Handler<Throwable> {
 
@@ -61,6 +62,9 @@ final class ErrorRouter implements Handler<Throwable> {
     if (domain == null) {
       domain = topLevel;
     }
-    domain.deliver(new DomainError(error, domain, null, null, true));
+    // A stream without an exception handler reports its own failure here too (an AsyncFile whose read fails): that is
+    // an emitter's error, not a throw.
+    boolean thrown = !VertxInternals.reportedByStream();
+    domain.deliver(new DomainError(error, domain, null, null, thrown));
   }
 }

@@ -92,4 +92,20 @@ final class VertxInternals {
       super.addListener(listener);
     }
   }
+
+  /**
+   * Whether the error being reported to a context's exception handler right now comes from a stream that reported
+   * its own failure ({@code AsyncFileImpl.handleException} without an exception handler set) rather than from a
+   * throw that Vert.x caught while dispatching a handler or a future listener. Call it from the exception handler
+   * only: it walks the few frames above {@code reportException}.
+   */
+  static boolean reportedByStream() {
+    return STACK.walk(frames -> frames
+      .filter(frame -> !frame.getClassName().startsWith("dev.vertxdomains.domain.")
+        && !frame.getMethodName().equals("reportException"))
+      .limit(1)
+      .anyMatch(frame -> frame.getClassName().startsWith("io.vertx.") && frame.getMethodName().equals("handleException")));
+  }
+
+  private static final StackWalker STACK = StackWalker.getInstance();
 }
