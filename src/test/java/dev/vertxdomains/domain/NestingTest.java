@@ -163,6 +163,34 @@ class NestingTest {
   }
 
   @Test
+  @DisplayName("18. an enclosing domain does not catch a synchronous throw from a domain created outside it, "
+    + "unless it is that domain's parent")
+  void s18_enclosingDomainIsNotParent(Vertx vertx) throws Exception {
+    Context ctx = DomainTestSupport.context(vertx);
+    DomainTestSupport.Errors enclosing = new DomainTestSupport.Errors();
+    DomainTestSupport.Errors topLevel = new DomainTestSupport.Errors();
+    Domain outer = Domain.create().errorHandler(enclosing.handler());
+    Domain createdOutside = Domain.create();
+    Domain child = Domain.create(outer);
+    on(ctx, () -> {
+      Domain.topLevel(ctx).errorHandler(topLevel.handler());
+      outer.run(() -> createdOutside.run(() -> {
+        throw new IllegalStateException("from a domain created outside");
+      }));
+      outer.run(() -> child.run(() -> {
+        throw new IllegalStateException("from a child");
+      }));
+      return null;
+    });
+    assertEquals("from a domain created outside", topLevel.next().cause().getMessage());
+    DomainError fromChild = enclosing.next();
+    assertEquals("from a child", fromChild.cause().getMessage());
+    assertSame(child, fromChild.domain());
+    DomainTestSupport.drain(ctx);
+    enclosing.assertNoneYet();
+  }
+
+  @Test
   @DisplayName("19. an error no domain handles, or a throw from a top-level handler, goes to the instance's top level")
   void s19_topLevel(Vertx vertx) throws Exception {
     Context ctx = DomainTestSupport.context(vertx);
