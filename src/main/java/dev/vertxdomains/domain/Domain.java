@@ -483,8 +483,10 @@ public final class Domain {
 
   /**
    * Removes a member (Node's {@code domain.remove}): a stream, server or connection gets its exception handler
-   * cleared, so its later errors no longer reach this domain; a timer owned by this domain is cancelled; a child
-   * domain loses its parent.
+   * cleared, so its later errors no longer reach this domain, and a stream's handlers leave the domain as {@link #add}
+   * put them there (its own context leaves the domain if {@code add} had put it there, a consumer gets its handler
+   * back unwrapped, a file's read buffer loses its exception handler); a timer owned by this domain is cancelled; a
+   * child domain loses its parent.
    *
    * @param member the member to remove
    * @return whether it was a member
