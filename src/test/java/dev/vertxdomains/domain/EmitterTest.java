@@ -175,6 +175,29 @@ class EmitterTest {
   }
 
   @Test
+  @DisplayName("remove(consumer): the consumer gets its own handler back; later throws go to the top level")
+  void removedConsumer_goesToTopLevel(Vertx vertx) throws Exception {
+    Context ctx = DomainTestSupport.context(vertx);
+    DomainTestSupport.Errors inDomain = new DomainTestSupport.Errors();
+    DomainTestSupport.Errors topLevel = new DomainTestSupport.Errors();
+    Domain domain = Domain.create().errorHandler(inDomain.handler());
+    on(ctx, () -> {
+      Domain.topLevel(ctx).errorHandler(topLevel.handler());
+      MessageConsumer<String> consumer = vertx.eventBus().consumer("emitter-test-removed", message -> {
+        throw new IllegalStateException("after remove");
+      });
+      domain.add(consumer);
+      assertTrue(domain.remove(consumer));
+      vertx.eventBus().send("emitter-test-removed", "x");
+      return null;
+    });
+    DomainError error = topLevel.next();
+    assertEquals("after remove", error.cause().getMessage());
+    assertTrue(error.domain().isTopLevel());
+    inDomain.assertNoneYet();
+  }
+
+  @Test
   @DisplayName("add(consumer): a per-message domain attached inside an added consumer nests in the consumer's domain")
   void addedConsumer_perMessageDomainNests(Vertx vertx) throws Exception {
     Context ctx = DomainTestSupport.context(vertx);
