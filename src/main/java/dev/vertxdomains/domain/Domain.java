@@ -360,9 +360,9 @@ public final class Domain {
    * far as Vert.x lets us:
    * <ul>
    *   <li>an HTTP server request, its response and its file uploads, and a server WebSocket, run all their handlers
-   *       on a context of their own (one per request or WebSocket): unless that context already carries another domain, it is put in this domain, so
-   *       every handler, set before or after {@code add}, runs in this domain (and so does the rest of the code on
-   *       that context, the request handler included);</li>
+   *       on a context of their own (one per request or WebSocket): unless that context already carries another
+   *       domain, it is put in this domain, so every handler, set before or after {@code add}, runs in this domain
+   *       (and so does the rest of the code on that context, the request handler included);</li>
    *   <li>an event-bus consumer runs each message on a fresh context: its current handler is wrapped so that each
    *       message runs in this domain. A handler set after {@code add} is not wrapped: set it first;</li>
    *   <li>an {@code AsyncFile}: throws from its data and end handlers (which Vert.x 5.0.10 otherwise drops) reach
@@ -773,7 +773,8 @@ public final class Domain {
   private <T> void wrapConsumer(MessageConsumer<T> consumer) {
     Handler<Message<T>> handler = VertxInternals.consumerHandler(consumer);
     if (handler == null || handler instanceof MemberHandler<?>) {
-      LOG.debug("{} has no handler to bind (or it cannot be read): set the handler before adding the consumer", consumer);
+      LOG.debug("{} has no handler to bind (or it cannot be read): set the handler before adding the consumer",
+        consumer);
       return;
     }
     consumer.handler(new MemberHandler<>(this, consumer, handler));

@@ -124,10 +124,10 @@ final class VertxInternals {
   /**
    * The duplicated context on which {@code emitter} runs all its handlers, when Vert.x gives every emitter of its
    * kind a context of its own: an HTTP server request, its response and its file uploads (one context per request,
-   * per stream on HTTP/2) and a server WebSocket (the context of its upgrade request). {@code null} for every other emitter: an
-   * HTTP client request or response, a {@code NetSocket}, a client WebSocket and an {@code AsyncFile} run their
-   * handlers on the context that created them, which they share with other code; an event-bus consumer runs each
-   * message on a fresh context.
+   * per stream on HTTP/2) and a server WebSocket (the context of its upgrade request). {@code null} for every other
+   * emitter: an HTTP client request or response, a {@code NetSocket}, a client WebSocket and an {@code AsyncFile} run
+   * their handlers on the context that created them, which they share with other code; an event-bus consumer runs
+   * each message on a fresh context.
    */
   static Context ownContext(Object emitter) {
     ContextInternal context = null;
@@ -180,7 +180,8 @@ final class VertxInternals {
       .filter(frame -> !frame.getClassName().startsWith("dev.vertxdomains.domain.")
         && !frame.getMethodName().equals("reportException"))
       .limit(1)
-      .anyMatch(frame -> frame.getClassName().startsWith("io.vertx.") && frame.getMethodName().equals("handleException")));
+      .anyMatch(frame -> frame.getClassName().startsWith("io.vertx.")
+        && frame.getMethodName().equals("handleException")));
   }
 
   private static final StackWalker STACK = StackWalker.getInstance();

@@ -309,7 +309,8 @@ class EmitterTest {
   }
 
   @Test
-  @DisplayName("add(clientResponse): Vert.x runs its handlers on the context that created it; bind puts them in the domain")
+  @DisplayName("add(clientResponse): Vert.x runs its handlers on the context that created it; "
+    + "bind puts them in the domain")
   void addedEmitterHandlerThrow_httpClientResponse_needsBind(Vertx vertx) throws Exception {
     Context ctx = DomainTestSupport.context(vertx);
     int port = listen(vertx, ctx, request -> request.response().end("body"));
@@ -342,7 +343,8 @@ class EmitterTest {
   }
 
   @Test
-  @DisplayName("add(socket): Vert.x runs an accepted NetSocket's handlers on the server's context; bind puts them in the domain")
+  @DisplayName("add(socket): Vert.x runs an accepted NetSocket's handlers on the server's context; "
+    + "bind puts them in the domain")
   void addedEmitterHandlerThrow_netSocket_needsBind(Vertx vertx) throws Exception {
     Context ctx = DomainTestSupport.context(vertx);
     DomainTestSupport.Errors inDomain = new DomainTestSupport.Errors();
