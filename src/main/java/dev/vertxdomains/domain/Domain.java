@@ -4,6 +4,8 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.net.NetServer;
@@ -231,9 +233,14 @@ public final class Domain {
    * already running on it, and everything it starts, belongs to the domain without another context. This is how
    * the HTTP and event-bus integrations give each request a domain for free.
    *
+   * A context on which {@link #add} put this domain's parent (one message of an added event-bus consumer, an added
+   * request) may be given this domain instead: the domain nests in the one there, as a per-message domain of the
+   * event-bus integration does inside a consumer added to a domain.
+   *
    * @param context a duplicated context that carries no other domain
    * @return this domain
-   * @throws IllegalArgumentException when {@code context} is a root context, or carries another domain
+   * @throws IllegalArgumentException when {@code context} is a root context, or carries another domain (other than
+   *                                  the parent, put there by {@code add})
    */
   public Domain attach(Context context) {
     Objects.requireNonNull(context, "context");
@@ -242,7 +249,7 @@ public final class Domain {
         + "not a verticle's root context");
     }
     Domain existing = context.getLocal(DomainServiceProvider.DOMAIN);
-    if (existing != null && existing != this) {
+    if (existing != null && existing != this && (existing != parent || existing.context == context)) {
       throw new IllegalArgumentException("context: already carries " + existing.id());
     }
     context.putLocal(DomainServiceProvider.DOMAIN, this);
@@ -344,10 +351,26 @@ public final class Domain {
   // Members
 
   /**
-   * Adds a stream (an HTTP request or response, a {@code NetSocket}, an {@code AsyncFile}, an event-bus consumer,
-   * any {@code ReadStream} or {@code WriteStream}): its exceptions reach this domain with
-   * {@link DomainError#emitter()} set and {@code thrown == false}. Setting the stream's own exception handler
-   * afterwards takes it back (own listener wins). Adding a member twice does nothing.
+   * Adds a stream (an HTTP request or response, a WebSocket, a {@code NetSocket}, an {@code AsyncFile}, an event-bus
+   * consumer, any {@code ReadStream} or {@code WriteStream}) (Node's {@code domain.add(emitter)}). Its exceptions
+   * reach this domain with {@link DomainError#emitter()} set and {@code thrown == false}; setting the stream's own
+   * exception handler afterwards takes them back (own listener wins). Adding a member twice does nothing.
+   * <p>
+   * Throws from the stream's handlers reach this domain with {@code emitter()} set and {@code thrown == true}, as
+   * far as Vert.x lets us:
+   * <ul>
+   *   <li>an HTTP server request, its response and its file uploads, and a server WebSocket, run all their handlers
+   *       on a context of their own (one per request or WebSocket): unless that context already carries another
+   *       domain, it is put in this domain, so every handler, set before or after {@code add}, runs in this domain
+   *       (and so does the rest of the code on that context, the request handler included);</li>
+   *   <li>an event-bus consumer runs each message on a fresh context: its current handler is wrapped so that each
+   *       message runs in this domain. A handler set after {@code add} is not wrapped: set it first;</li>
+   *   <li>an {@code AsyncFile}: throws from its data and end handlers (which Vert.x 5.0.10 otherwise drops) reach
+   *       this domain; its other handlers run on the context that opened it;</li>
+   *   <li>an HTTP client request or response, a client WebSocket and a {@code NetSocket} run their handlers on the
+   *       context that created them (or, for an accepted socket, the server's), shared with other code: their throws
+   *       go to that context's domain. Create them inside {@link #run}, or {@link #bind} their handlers.</li>
+   * </ul>
    *
    * @param stream the emitter
    * @param <S>    its type
@@ -356,6 +379,7 @@ public final class Domain {
   public <S extends StreamBase> S add(S stream) {
     if (addMember(stream)) {
       stream.exceptionHandler(emitterHandler(stream));
+      bindHandlers(stream);
     }
     return stream;
   }
@@ -459,8 +483,10 @@ public final class Domain {
 
   /**
    * Removes a member (Node's {@code domain.remove}): a stream, server or connection gets its exception handler
-   * cleared, so its later errors no longer reach this domain; a timer owned by this domain is cancelled; a child
-   * domain loses its parent.
+   * cleared, so its later errors no longer reach this domain, and a stream's handlers leave the domain as {@link #add}
+   * put them there (its own context leaves the domain if {@code add} had put it there, a consumer gets its handler
+   * back unwrapped, a file's read buffer loses its exception handler); a timer owned by this domain is cancelled; a
+   * child domain loses its parent.
    *
    * @param member the member to remove
    * @return whether it was a member
@@ -471,6 +497,7 @@ public final class Domain {
     }
     if (member instanceof StreamBase stream) {
       stream.exceptionHandler(null);
+      unbindHandlers(stream);
     } else if (member instanceof HttpServer server) {
       server.exceptionHandler(null);
     } else if (member instanceof NetServer server) {
@@ -596,16 +623,28 @@ public final class Domain {
     return where != null ? ErrorRouter.of(where).topLevel() : null;
   }
 
+  /**
+   * The last resort without a top-level handler: the context's own exception handler, else
+   * {@code vertx.exceptionHandler()}. Like a domain's error handler, it runs outside any domain (Node runs
+   * {@code process.on('uncaughtException')} with no active domain): on the instance's root context, so that what it
+   * schedules does not belong to the failed domain either.
+   */
   private void unhandledAtTopLevel(DomainError error) {
     Handler<Throwable> fallback = topLevelOf.previous();
-    if (fallback != null) {
-      try {
-        fallback.handle(error.cause());
-      } catch (Throwable t) {
-        LOG.error("The exception handler of the context threw while handling {}", error, t);
-      }
-    } else {
+    if (fallback == null) {
       logUnhandled(error);
+      return;
+    }
+    Context outside = VertxInternals.current() != null ? topLevelOf.root() : null;
+    Context previous = outside != null ? VertxInternals.begin(outside) : null;
+    try {
+      fallback.handle(error.cause());
+    } catch (Throwable t) {
+      LOG.error("The exception handler of the context threw while handling {}", error, t);
+    } finally {
+      if (outside != null) {
+        VertxInternals.end(outside, previous);
+      }
     }
   }
 
@@ -663,6 +702,119 @@ public final class Domain {
 
   private Handler<Throwable> emitterHandler(Object emitter) {
     return error -> deliver(new DomainError(error, this, emitter, null, false));
+  }
+
+  /** Makes throws from {@code emitter}'s handlers reach this domain, as far as Vert.x lets us (see {@link #add}). */
+  private void bindHandlers(StreamBase emitter) {
+    Context own = VertxInternals.ownContext(emitter);
+    if (own != null) {
+      bindContext(own, emitter);
+    } else if (emitter instanceof MessageConsumer<?> consumer) {
+      wrapConsumer(consumer);
+    } else {
+      VertxInternals.readBufferExceptionHandler(emitter,
+        thrown -> deliver(new DomainError(thrown, this, emitter, null, true)));
+    }
+  }
+
+  private void unbindHandlers(StreamBase emitter) {
+    Context own = VertxInternals.ownContext(emitter);
+    if (own != null) {
+      EmitterBinding binding = own.getLocal(DomainServiceProvider.EMITTER);
+      if (binding == null || binding.domain != this || binding.emitter != emitter) {
+        return;
+      }
+      Object next = null;
+      List<Object> list = members;
+      for (int i = 0; list != null && i < list.size() && next == null; i++) {
+        Object other = list.get(i);
+        if (other instanceof StreamBase && VertxInternals.ownContext(other) == own) {
+          next = other;
+        }
+      }
+      if (next != null) {
+        binding.emitter = next;
+      } else {
+        own.removeLocal(DomainServiceProvider.EMITTER);
+        if (binding.domainByAdd && own.getLocal(DomainServiceProvider.DOMAIN) == this) {
+          own.removeLocal(DomainServiceProvider.DOMAIN);
+        }
+      }
+    } else if (emitter instanceof MessageConsumer<?> consumer) {
+      unwrapConsumer(consumer);
+    } else {
+      VertxInternals.readBufferExceptionHandler(emitter, null);
+    }
+  }
+
+  /**
+   * Puts the emitter's own context in this domain (unless it carries another one) and names the emitter there, so
+   * that the {@link ErrorRouter} gives throws on that context this domain and this emitter.
+   */
+  private void bindContext(Context own, Object emitter) {
+    Domain existing = own.getLocal(DomainServiceProvider.DOMAIN);
+    if (existing != null && existing != this) {
+      LOG.debug("{} runs its handlers on a context of {}: they stay there, only its exceptions come to {}",
+        emitter.getClass().getSimpleName(), existing.id(), id());
+      return;
+    }
+    if (existing == null) {
+      own.putLocal(DomainServiceProvider.DOMAIN, this);
+    }
+    ErrorRouter.of(own);
+    EmitterBinding binding = own.getLocal(DomainServiceProvider.EMITTER);
+    if (binding == null || binding.domain != this) {
+      own.putLocal(DomainServiceProvider.EMITTER, new EmitterBinding(this, emitter, existing == null));
+    } else if (binding.emitter == null) {
+      binding.emitter = emitter;
+    }
+  }
+
+  private <T> void wrapConsumer(MessageConsumer<T> consumer) {
+    Handler<Message<T>> handler = VertxInternals.consumerHandler(consumer);
+    if (handler == null || handler instanceof MemberHandler<?>) {
+      LOG.debug("{} has no handler to bind (or it cannot be read): set the handler before adding the consumer",
+        consumer);
+      return;
+    }
+    consumer.handler(new MemberHandler<>(this, consumer, handler));
+  }
+
+  private <T> void unwrapConsumer(MessageConsumer<T> consumer) {
+    Handler<Message<T>> handler = VertxInternals.consumerHandler(consumer);
+    if (handler instanceof MemberHandler<Message<T>> member && member.domain == this) {
+      consumer.handler(member.handler);
+    }
+  }
+
+  /**
+   * The handler of an added emitter that runs each event on a fresh duplicated context (an event-bus consumer): puts
+   * that context in the domain, naming the emitter, before calling the handler, so that a throw, and everything the
+   * handler starts, belongs to the domain. A context that already carries a domain keeps it.
+   */
+  private static final class MemberHandler<T> implements Handler<T> {
+
+    private final Domain domain;
+    private final Object emitter;
+    private final Handler<T> handler;
+
+    MemberHandler(Domain domain, Object emitter, Handler<T> handler) {
+      this.domain = domain;
+      this.emitter = emitter;
+      this.handler = handler;
+    }
+
+    @Override
+    public void handle(T event) {
+      Context current = VertxInternals.current();
+      if (current != null && VertxInternals.isDuplicate(current)
+        && current.getLocal(DomainServiceProvider.DOMAIN) == null) {
+        current.putLocal(DomainServiceProvider.DOMAIN, domain);
+        current.putLocal(DomainServiceProvider.EMITTER, new EmitterBinding(domain, emitter, true));
+        ErrorRouter.of(current);
+      }
+      handler.handle(event);
+    }
   }
 
   private boolean addMember(Object member) {

@@ -9,7 +9,8 @@ import java.util.Objects;
  *
  * @param cause   the error itself, delivered unchanged whatever its type
  * @param domain  the domain that first received the error
- * @param emitter the emitter (stream, server, connection, timer id) that reported it, or {@code null}
+ * @param emitter the emitter (stream, server, connection) that reported it, or whose handler threw it when the
+ *                emitter was {@linkplain Domain#add added} to the domain; {@code null} when unknown
  * @param bound   the handler passed to {@link Domain#intercept} whose asynchronous result carried the failure, or
  *                {@code null}
  * @param thrown  {@code true} when code running in the domain threw it; {@code false} when it arrived as a failed

@@ -16,6 +16,9 @@ public final class DomainServiceProvider implements VertxServiceProvider {
   /** The domain a duplicated context belongs to. */
   static final ContextLocal<Domain> DOMAIN = ContextLocal.registerLocal(Domain.class);
 
+  /** The added emitter whose handlers run on a duplicated context (see {@link Domain#add}), with its domain. */
+  static final ContextLocal<EmitterBinding> EMITTER = ContextLocal.registerLocal(EmitterBinding.class);
+
   /** The error router installed on a root (verticle instance) context. */
   static final ContextLocal<ErrorRouter> ROUTER = ContextLocal.registerLocal(ErrorRouter.class);
 

@@ -7,7 +7,9 @@ import io.vertx.core.Handler;
  * The exception handler of one root (verticle instance) context. Vert.x reports every uncaught error of the root
  * and of all its duplicated contexts here, while the context whose handler threw is still current; the router
  * hands the error to that context's domain, or to the instance's {@linkplain Domain#topLevel top-level domain}
- * when the code ran outside any domain.
+ * when the code ran outside any domain. It tells a throw ({@code thrown == true}) from a stream reporting its own
+ * failure for want of an exception handler ({@code thrown == false}), and names the emitter when the context is the
+ * own context of an emitter added to the domain.
  */
 final class ErrorRouter implements Handler<Throwable> {
 
@@ -58,9 +60,18 @@ final class ErrorRouter implements Handler<Throwable> {
     DomainStack.discard();
     Context current = VertxInternals.current();
     Domain domain = current != null ? current.getLocal(DomainServiceProvider.DOMAIN) : null;
+    Object emitter = null;
     if (domain == null) {
       domain = topLevel;
+    } else {
+      EmitterBinding binding = current.getLocal(DomainServiceProvider.EMITTER);
+      if (binding != null && binding.domain == domain) {
+        emitter = binding.emitter;
+      }
     }
-    domain.deliver(new DomainError(error, domain, null, null, true));
+    // A stream without an exception handler reports its own failure here too (an AsyncFile whose read fails): that is
+    // an emitter's error, not a throw.
+    boolean thrown = !VertxInternals.reportedByStream();
+    domain.deliver(new DomainError(error, domain, emitter, null, thrown));
   }
 }

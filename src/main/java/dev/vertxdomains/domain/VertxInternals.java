@@ -2,16 +2,41 @@ package dev.vertxdomains.domain;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.impl.future.FutureImpl;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.Completable;
+import io.vertx.core.internal.http.HttpServerRequestInternal;
+import io.vertx.core.streams.impl.InboundBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.reflect.Field;
+import java.util.Optional;
 
 /**
  * The one place where vertx-domains touches Vert.x internals. Vert.x 5.0 has no public API to create a duplicated
  * context, to make a context current for a synchronous call, or to observe listener registration on a future, so
  * those three things are wrapped here and nowhere else.
+ * <p>
+ * It also holds what {@link Domain#add} and the {@link ErrorRouter} need and Vert.x 5.0.10 does not expose: the
+ * context on which an emitter runs its handlers, an event-bus consumer's handler, the internal read buffer of an
+ * {@code AsyncFile} (which drops a throw from the file's data and end handlers unless it has an exception handler,
+ * and Vert.x never gives it one), and whether an error reached a context's exception handler from a stream or from
+ * a throw. Private fields are read by reflection; when that is not possible (Vert.x on the module path, another
+ * Vert.x version) these methods answer "unknown" and a domain routes the emitter's own exceptions only.
  */
 final class VertxInternals {
+
+  private static final Logger LOG = LoggerFactory.getLogger(VertxInternals.class);
+
+  /** Per class, the field holding the named value, or empty when the class has none (or it cannot be read). */
+  private static final ClassValue<Optional<Field>> CONTEXT_FIELD = fieldsNamed("context");
+  private static final ClassValue<Optional<Field>> STREAM_FIELD = fieldsNamed("stream");
+  private static final ClassValue<Optional<Field>> HANDLER_FIELD = fieldsNamed("handler");
+  private static final ClassValue<Optional<Field>> QUEUE_FIELD = fieldsNamed("queue");
 
   private VertxInternals() {
   }
@@ -91,5 +116,109 @@ final class VertxInternals {
       handled = true;
       super.addListener(listener);
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Emitters (for Domain.add)
+
+  /**
+   * The duplicated context on which {@code emitter} runs all its handlers, when Vert.x gives every emitter of its
+   * kind a context of its own: an HTTP server request, its response and its file uploads (one context per request,
+   * per stream on HTTP/2) and a server WebSocket (the context of its upgrade request). {@code null} for every other
+   * emitter: an HTTP client request or response, a {@code NetSocket}, a client WebSocket and an {@code AsyncFile} run
+   * their handlers on the context that created them, which they share with other code; an event-bus consumer runs
+   * each message on a fresh context.
+   */
+  static Context ownContext(Object emitter) {
+    ContextInternal context = null;
+    if (emitter instanceof HttpServerRequestInternal request) {
+      context = request.context();
+    } else if (emitter instanceof io.vertx.core.http.HttpServerResponse
+      || emitter instanceof io.vertx.core.http.ServerWebSocket
+      || emitter instanceof io.vertx.core.http.HttpServerFileUpload) {
+      Object value = read(CONTEXT_FIELD, emitter);
+      if (value == null) {
+        // HTTP/2: the response keeps its context in its stream.
+        Object stream = read(STREAM_FIELD, emitter);
+        value = stream != null ? read(CONTEXT_FIELD, stream) : null;
+      }
+      context = value instanceof ContextInternal found ? found : null;
+    }
+    return context != null && context.isDuplicate() ? context : null;
+  }
+
+  /** The handler of an event-bus consumer, or {@code null} when it has none or it cannot be read. */
+  @SuppressWarnings("unchecked")
+  static <T> Handler<Message<T>> consumerHandler(MessageConsumer<T> consumer) {
+    Object value = read(HANDLER_FIELD, consumer);
+    return value instanceof Handler<?> handler ? (Handler<Message<T>>) handler : null;
+  }
+
+  /**
+   * Gives the internal read buffer of an {@code AsyncFile} the exception handler Vert.x 5.0.10 never sets: the
+   * buffer catches a throw from the file's data or end handler and, without one, drops it.
+   *
+   * @return whether the stream has such a buffer and it was set
+   */
+  static boolean readBufferExceptionHandler(Object stream, Handler<Throwable> handler) {
+    Object buffer = read(QUEUE_FIELD, stream);
+    if (buffer instanceof InboundBuffer<?> inbound) {
+      inbound.exceptionHandler(handler);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Whether the error being reported to a context's exception handler right now comes from a stream that reported
+   * its own failure ({@code AsyncFileImpl.handleException} without an exception handler set) rather than from a
+   * throw that Vert.x caught while dispatching a handler or a future listener. Call it from the exception handler
+   * only: it walks the few frames above {@code reportException}.
+   */
+  static boolean reportedByStream() {
+    return STACK.walk(frames -> frames
+      .filter(frame -> !frame.getClassName().startsWith("dev.vertxdomains.domain.")
+        && !frame.getMethodName().equals("reportException"))
+      .limit(1)
+      .anyMatch(frame -> frame.getClassName().startsWith("io.vertx.")
+        && frame.getMethodName().equals("handleException")));
+  }
+
+  private static final StackWalker STACK = StackWalker.getInstance();
+
+  private static Object read(ClassValue<Optional<Field>> fields, Object target) {
+    Optional<Field> field = fields.get(target.getClass());
+    if (field.isEmpty()) {
+      return null;
+    }
+    try {
+      return field.get().get(target);
+    } catch (IllegalAccessException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static ClassValue<Optional<Field>> fieldsNamed(String name) {
+    return new ClassValue<>() {
+      @Override
+      protected Optional<Field> computeValue(Class<?> type) {
+        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+          if (!c.getName().startsWith("io.vertx.")) {
+            continue;
+          }
+          try {
+            Field field = c.getDeclaredField(name);
+            field.setAccessible(true);
+            return Optional.of(field);
+          } catch (NoSuchFieldException e) {
+            // try the superclass
+          } catch (RuntimeException e) {
+            LOG.debug("Cannot read {}.{}; domains route this emitter's own exceptions only", c.getName(), name, e);
+            return Optional.empty();
+          }
+        }
+        return Optional.empty();
+      }
+    };
   }
 }

@@ -103,6 +103,24 @@ class BindingTest {
   }
 
   @Test
+  @DisplayName("11. an emitter created inside run: its error event reaches the domain with thrown=false")
+  void s11_emitterErrorIsNotThrown(Vertx vertx) throws Exception {
+    Context ctx = DomainTestSupport.context(vertx);
+    DomainTestSupport.Errors errors = new DomainTestSupport.Errors();
+    Domain domain = Domain.create().errorHandler(errors.handler());
+    on(ctx, () -> {
+      // Reading /proc/self/mem at offset 0 fails with an I/O error: the file reports it, nobody threw it.
+      domain.run(() -> openFailing(vertx).onSuccess(BindingTest::raiseError));
+      return null;
+    });
+    DomainError error = errors.next();
+    assertSame(domain, error.domain());
+    assertFalse(error.thrown(), "an emitter's error is not a throw");
+    assertNull(error.emitter(), "Vert.x does not say which file reported it");
+    assertTrue(error.cause() instanceof java.io.IOException, error.cause().toString());
+  }
+
+  @Test
   @DisplayName("12. an emitter with its own exception handler keeps its errors")
   void s12_ownListenerWins(Vertx vertx) throws Exception {
     Context ctx = DomainTestSupport.context(vertx);

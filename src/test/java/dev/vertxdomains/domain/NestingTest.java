@@ -163,6 +163,34 @@ class NestingTest {
   }
 
   @Test
+  @DisplayName("18. an enclosing domain does not catch a synchronous throw from a domain created outside it, "
+    + "unless it is that domain's parent")
+  void s18_enclosingDomainIsNotParent(Vertx vertx) throws Exception {
+    Context ctx = DomainTestSupport.context(vertx);
+    DomainTestSupport.Errors enclosing = new DomainTestSupport.Errors();
+    DomainTestSupport.Errors topLevel = new DomainTestSupport.Errors();
+    Domain outer = Domain.create().errorHandler(enclosing.handler());
+    Domain createdOutside = Domain.create();
+    Domain child = Domain.create(outer);
+    on(ctx, () -> {
+      Domain.topLevel(ctx).errorHandler(topLevel.handler());
+      outer.run(() -> createdOutside.run(() -> {
+        throw new IllegalStateException("from a domain created outside");
+      }));
+      outer.run(() -> child.run(() -> {
+        throw new IllegalStateException("from a child");
+      }));
+      return null;
+    });
+    assertEquals("from a domain created outside", topLevel.next().cause().getMessage());
+    DomainError fromChild = enclosing.next();
+    assertEquals("from a child", fromChild.cause().getMessage());
+    assertSame(child, fromChild.domain());
+    DomainTestSupport.drain(ctx);
+    enclosing.assertNoneYet();
+  }
+
+  @Test
   @DisplayName("19. an error no domain handles, or a throw from a top-level handler, goes to the instance's top level")
   void s19_topLevel(Vertx vertx) throws Exception {
     Context ctx = DomainTestSupport.context(vertx);
@@ -204,6 +232,60 @@ class NestingTest {
       return null;
     });
     assertSame(boom, contextHandler.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+  }
+
+  @Test
+  @DisplayName("19. the last-resort vertx.exceptionHandler runs outside any domain (Node's uncaughtException has no "
+    + "active domain), and what it schedules does not belong to the failed domain")
+  void s19_fallbackRunsOutsideAnyDomain(Vertx vertx) throws Exception {
+    Context ctx = DomainTestSupport.context(vertx);
+    java.util.concurrent.BlockingQueue<Object[]> calls = new java.util.concurrent.LinkedBlockingQueue<>();
+    CompletableFuture<Domain> activeInScheduled = new CompletableFuture<>();
+    vertx.exceptionHandler(error -> {
+      calls.add(new Object[] {error, Domain.active() == null ? "none" : Domain.active()});
+      if (error.getMessage().equals("boom")) {
+        vertx.setTimer(1, id -> {
+          activeInScheduled.complete(Domain.active());
+          throw new IllegalStateException("from the fallback's timer");
+        });
+      }
+    });
+    Domain failed = Domain.create();
+    on(ctx, () -> {
+      failed.run(() -> {
+        throw new IllegalStateException("boom");
+      });
+      return null;
+    });
+    Object[] first = calls.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    assertEquals("boom", ((Throwable) first[0]).getMessage());
+    assertEquals("none", first[1], "the fallback must run outside the failed domain");
+    assertNull(activeInScheduled.get(TIMEOUT_SECONDS, TimeUnit.SECONDS), "what the fallback schedules is in no domain");
+    Object[] second = calls.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    assertEquals("from the fallback's timer", ((Throwable) second[0]).getMessage());
+    assertEquals("none", second[1]);
+    DomainTestSupport.drain(ctx);
+    assertNull(calls.peek(), "each error reaches the fallback once");
+  }
+
+  @Test
+  @DisplayName("19. the context's own exception handler, as a fallback, also runs outside any domain")
+  void s19_contextHandlerRunsOutsideAnyDomain(Vertx vertx) throws Exception {
+    Context ctx = DomainTestSupport.context(vertx);
+    CompletableFuture<Domain> active = new CompletableFuture<>();
+    CompletableFuture<Boolean> onRoot = new CompletableFuture<>();
+    ctx.exceptionHandler(error -> {
+      active.complete(Domain.active());
+      onRoot.complete(Vertx.currentContext() == ctx);
+    });
+    on(ctx, () -> {
+      Domain.create().run(() -> vertx.setTimer(5, id -> {
+        throw new IllegalStateException("later, in the domain");
+      }));
+      return null;
+    });
+    assertNull(active.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    assertTrue(onRoot.get(TIMEOUT_SECONDS, TimeUnit.SECONDS), "the fallback runs on the instance's root context");
   }
 
   @Test
