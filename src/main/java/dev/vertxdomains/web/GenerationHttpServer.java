@@ -1,6 +1,5 @@
 package dev.vertxdomains.web;
 
-import dev.vertxdomains.domain.Domain;
 import dev.vertxdomains.supervisor.Drain;
 import dev.vertxdomains.supervisor.Worker;
 import io.vertx.core.Context;
@@ -74,16 +73,8 @@ final class GenerationHttpServer implements HttpServer {
   void handleHandedOver(HttpServerRequest request) {
     track(request);
     request.resume();
+    // The request's domain also takes its request's own context (Domain.add(request) puts it there).
     requestHandler.handle(request);
-    Domain domain = Domain.active();
-    Context requestContext = HttpInternals.context(request);
-    if (domain != null && !domain.isTopLevel() && requestContext != null && requestContext != Vertx.currentContext()) {
-      try {
-        domain.attach(requestContext);
-      } catch (IllegalArgumentException alreadyCarriesOne) {
-        // the request context carries its own domain already: errors there go to it
-      }
-    }
   }
 
   void handleInvalid(HttpServerRequest request) {
