@@ -269,6 +269,9 @@ final class WorkerSlot implements Deployable {
   }
 
   private void hold(Handler<Worker> task, Handler<Long> rejected) {
+    if (serving != null) {
+      flushHeld(); // what came before goes first
+    }
     Worker target = serving;
     if (target != null && held.isEmpty()) {
       SupervisorInternals.emit(SupervisorInternals.duplicate(target.context()), target, task);
