@@ -53,6 +53,8 @@ public final class ClusterClaims implements DeploymentClaims {
   private final IMap<String, String> owners;
   private final IMap<String, String> handoffs;
   private final Set<String> undeploying = ConcurrentHashMap.newKeySet();
+  /** Orphaned HA records seen by the last reconcile, by departed node, with when each was first seen. */
+  private final Map<String, Map.Entry<String, Long>> orphansSeen = new ConcurrentHashMap<>();
 
   private ClusterClaims(Vertx vertx, HazelcastClusterManager manager) {
     this.vertx = vertx;
@@ -129,8 +131,14 @@ public final class ClusterClaims implements DeploymentClaims {
     });
   }
 
-  /** Undeploys the local copies of deployments another live node holds; re-claims the ones nobody holds. */
+  /**
+   * Runs again what departed nodes left behind; undeploys the local copies of deployments another live node holds;
+   * re-claims the ones nobody holds.
+   */
   void reconcile() {
+    vertx.executeBlocking(this::takeOrphans, false)
+      .onSuccess(this::redeploy)
+      .onFailure(err -> LOG.warn("Cannot check for orphaned HA deployments: {}", err.toString()));
     Map<String, String> running = Supervisor.haDeployments(vertx);
     if (running.isEmpty()) {
       return;
@@ -153,6 +161,53 @@ public final class ClusterClaims implements DeploymentClaims {
         .onFailure(err -> LOG.debug("Undeploy of {}: {}", deploymentId, err.toString()))
         .onComplete(ar -> undeploying.remove(deploymentId));
     })).onFailure(err -> LOG.warn("Cannot check deployment claims: {}", err.toString()));
+  }
+
+  /**
+   * The HA deployments of departed nodes that no failover took. Vert.x HA fails a node's deployments over only when
+   * it sees the node leave while it has a quorum (HAManager.nodeLeft); when the quorum is lost at that moment (two
+   * nodes of three die at once with {@code -quorum 2}), their record stays in {@code __vertx.haInfo} and nothing runs
+   * them once a quorum is back. A record that has stayed orphaned for a whole reconcile period is taken here, by the
+   * one node whose atomic remove of it succeeds, and its deployments are deployed again with HA: Vert.x holds them
+   * until there is a quorum, and the claims keep them from running twice.
+   */
+  private List<JsonObject> takeOrphans() {
+    IMap<String, String> haInfo = hazelcast.getMap(HA_INFO_MAP);
+    java.util.Set<String> live = Members.liveNodeIds(hazelcast);
+    Map<String, String> orphans = new HashMap<>();
+    for (Map.Entry<String, String> entry : haInfo.entrySet()) {
+      if (!live.contains(entry.getKey())) {
+        orphans.put(entry.getKey(), entry.getValue());
+      }
+    }
+    long now = System.currentTimeMillis();
+    List<JsonObject> taken = new java.util.ArrayList<>();
+    orphansSeen.keySet().retainAll(orphans.keySet());
+    orphans.forEach((node, record) -> {
+      Map.Entry<String, Long> seen = orphansSeen.get(node);
+      if (seen == null || !seen.getKey().equals(record)) {
+        orphansSeen.put(node, Map.entry(record, now));
+      } else if (now - seen.getValue() >= RECONCILE_MILLIS && haInfo.remove(node, record)) {
+        orphansSeen.remove(node);
+        for (Object verticle : new JsonObject(record).getJsonArray("verticles", new JsonArray())) {
+          taken.add(((JsonObject) verticle).put("node", node));
+        }
+      }
+    });
+    return taken;
+  }
+
+  private void redeploy(List<JsonObject> orphans) {
+    for (JsonObject orphan : orphans) {
+      String name = orphan.getString("verticle_name");
+      DeploymentOptions options = new DeploymentOptions(orphan.getJsonObject("options", new JsonObject())).setHa(true);
+      LOG.warn("HA deployment {} of departed node {} was never failed over (no quorum when it left); deploying it "
+        + "again, once there is a quorum", name, orphan.getString("node"));
+      vertx.deployVerticle(name, options)
+        .onSuccess(id -> LOG.info("Redeployed {} of departed node {} as {}", name, orphan.getString("node"), id))
+        .onFailure(err -> LOG.warn("Redeploying {} of departed node {}: {}", name, orphan.getString("node"),
+          err.getMessage()));
+    }
   }
 
   /** The departed node's Vert.x HA record of the deployment with this haId (still there while it fails over). */

@@ -358,6 +358,31 @@ class ClusterIT {
   }
 
   /** A request with a 1 s send timeout, for the load loop (a slow answer counts as unavailable). */
+  @Test
+  @DisplayName("-quorum 2: the holder and a bare node killed at once, a node started later: once the quorum is back, "
+    + "the supervised -ha WorkService runs again")
+  void quorumComesBack() throws Exception {
+    int managementC = JarProcess.freePort();
+    JarProcess a = node("A", 0, JarProcess.freePort(), "run", WORK, "-ha", "-quorum", "2", "-instances", "2",
+      "-conf", "{\"address\": \"it.work\"}", "-cluster-host", "127.0.0.1");
+    JarProcess b = node("B", 1, JarProcess.freePort(), "bare", "-quorum", "2", "-cluster-host", "127.0.0.1");
+    JarProcess c = node("C", 2, managementC, "bare", "-quorum", "2", "-cluster-host", "127.0.0.1");
+    a.awaitLine("Succeeded in deploying verticle", 90);
+    String nodeA = nodeOf(awaitView(managementC, w -> count(w, WORK, "running") == 2), WORK);
+    awaitSafe(managementC);
+    a.process().destroyForcibly();
+    b.process().destroyForcibly();
+    c.awaitLine("There is no longer a quorum", 60);
+    // A new node takes the dead ones' place (A's Hazelcast port is free again): the quorum is back.
+    int managementD = JarProcess.freePort();
+    node("D", 0, managementD, "bare", "-quorum", "2", "-cluster-host", "127.0.0.1");
+    JsonArray back = awaitView(managementC, w -> count(w, WORK, "running") == 2
+      && w.stream().map(JsonObject.class::cast).noneMatch(x -> x.getString("node").equals(nodeA)));
+    assertEquals(2, count(back, WORK, "running"), back.toString());
+    client = joinAsClient(1);
+    assertEquals("ok", request("ok", 10_000).await(30, TimeUnit.SECONDS));
+  }
+
   private Future<String> request(String body) {
     return request(body, 1000);
   }
