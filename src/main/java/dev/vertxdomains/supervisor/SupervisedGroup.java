@@ -25,6 +25,8 @@ final class SupervisedGroup {
   private final ArrayDeque<Long> crashes = new ArrayDeque<>();
   volatile SupervisorOptions options;
   private volatile DeploymentOptions childOptions;
+  /** The instance count the deployment was made with (slots may still be joining when it matters). */
+  private volatile int instances = 1;
   private volatile String deploymentId;
   private volatile String nodeId = "local";
   private volatile boolean gaveUp;
@@ -46,6 +48,7 @@ final class SupervisedGroup {
         .setThreadingModel(context.threadingModel())
         .setInstances(1);
       nodeId = Supervisor.nodeId(context.owner());
+      instances = SupervisorInternals.instances(context);
       Supervisor.register(context.owner(), this);
       DeploymentClaims claims = Supervisor.claims(context.owner());
       claimed = options.haId() == null || claims == null
@@ -104,6 +107,10 @@ final class SupervisedGroup {
 
   String nodeId() {
     return nodeId;
+  }
+
+  int instances() {
+    return instances;
   }
 
   DeploymentOptions childOptions() {

@@ -46,6 +46,15 @@ final class SupervisorInternals {
     return internal.close();
   }
 
+  /** How many instances the deployment of {@code context} was made with (1 when it cannot be told). */
+  static int instances(Context context) {
+    ContextInternal internal = (ContextInternal) context;
+    if (internal.deployment() == null || internal.deployment().deployment() == null) {
+      return 1;
+    }
+    return internal.deployment().deployment().options().getInstances();
+  }
+
   /** A new duplicate of {@code context} (empty context-local data). */
   static Context duplicate(Context context) {
     return ((ContextInternal) context).duplicate();

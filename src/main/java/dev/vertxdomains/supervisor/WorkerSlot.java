@@ -508,7 +508,7 @@ final class WorkerSlot implements Deployable {
       options.maxRestarts(), options.restartPeriodMs(), cause);
     DeploymentClaims claims = Supervisor.claims(vertx);
     if (options.giveUp() == GiveUpAction.HANDOFF && claims != null && options.haId() != null) {
-      DeploymentOptions moved = group.childOptions().setInstances(group.slots.size()).setHa(true);
+      DeploymentOptions moved = group.childOptions().setInstances(group.instances()).setHa(true);
       claims.handOff(options.haId(), group.verticleName, moved).onComplete(ar -> home.runOnContext(v -> {
         if (ar.succeeded()) {
           LOG.warn("Supervised deployment {} of {} handed to node {}", group.deploymentId(), group.verticleName,
