@@ -53,6 +53,8 @@ public final class ClusterClaims implements DeploymentClaims {
   private final IMap<String, String> owners;
   private final IMap<String, String> handoffs;
   private final Set<String> undeploying = ConcurrentHashMap.newKeySet();
+  /** The haIds this node has claimed and not released: a second copy here is refused, whoever asks. */
+  private final Set<String> claimedHere = ConcurrentHashMap.newKeySet();
   /** Orphaned HA records seen by the last reconcile, by departed node, with when each was first seen. */
   private final Map<String, Map.Entry<String, Long>> orphansSeen = new ConcurrentHashMap<>();
 
@@ -98,6 +100,11 @@ public final class ClusterClaims implements DeploymentClaims {
 
   @Override
   public Future<Void> claim(String haId, String verticle) {
+    if (!claimedHere.add(haId)) {
+      // Vert.x HA can redeploy one deployment twice on one node (after a freeze, a lost and regained quorum).
+      return Future.failedFuture(new IllegalStateException(verticle + " (haId " + haId + ") already runs on this node ("
+        + nodeId + "); not starting a second copy"));
+    }
     return vertx.<String>executeBlocking(() -> {
       while (true) {
         String holder = owners.putIfAbsent(haId, nodeId);
@@ -128,7 +135,7 @@ public final class ClusterClaims implements DeploymentClaims {
         target);
       return deployOn(target, className, record.getJsonObject("options"))
         .compose(reply -> Future.failedFuture(new SupervisorHandedOffException(className, target, null)));
-    });
+    }).onFailure(err -> claimedHere.remove(haId));
   }
 
   /**
@@ -252,6 +259,7 @@ public final class ClusterClaims implements DeploymentClaims {
 
   @Override
   public Future<Void> release(String haId) {
+    claimedHere.remove(haId);
     return vertx.executeBlocking(() -> {
       owners.remove(haId, nodeId);
       return null;

@@ -50,7 +50,10 @@ class ClusterClaimsTest {
     }
 
     claims[0].claim("svc", "Service").await(10, TimeUnit.SECONDS);
-    claims[0].claim("svc", "Service").await(10, TimeUnit.SECONDS); // the holder may claim again
+    Exception twice = assertThrows(Exception.class, () -> claims[0].claim("svc", "Service")
+      .await(10, TimeUnit.SECONDS));
+    assertTrue(twice.getMessage().contains("already runs on this node"), "never two copies on one node: "
+      + twice.getMessage());
     Exception refused = assertThrows(Exception.class, () -> claims[1].claim("svc", "Service")
       .await(10, TimeUnit.SECONDS));
     assertTrue(refused.getMessage().contains("already runs on node " + managers[0].getNodeId()),
