@@ -91,15 +91,12 @@ public final class SupervisorOptions {
     }
     options.killTimeoutMs = positiveLong(json, "killTimeoutMs", options.killTimeoutMs, 1);
     options.drainIdleMs = positiveLong(json, "drainIdleMs", options.drainIdleMs, 0);
-    options.maxRestarts = (int) positiveLong(json, "maxRestarts", options.maxRestarts, 0);
+    options.maxRestarts = (int) positiveLong(json, "maxRestarts", options.maxRestarts, 0, Integer.MAX_VALUE);
     options.restartPeriodMs = positiveLong(json, "restartPeriodMs", options.restartPeriodMs, 1);
     options.backoffMinMs = positiveLong(json, "backoffMinMs", options.backoffMinMs, 1);
     options.backoffMaxMs = positiveLong(json, "backoffMaxMs", options.backoffMaxMs, 1);
     options.backoffResetMs = positiveLong(json, "backoffResetMs", options.backoffResetMs, 1);
-    options.exitCode = (int) positiveLong(json, "exitCode", options.exitCode, 1);
-    if (options.exitCode > 255) {
-      throw new IllegalArgumentException(CONFIG_KEY + ".exitCode: must be from 1 to 255, got " + options.exitCode);
-    }
+    options.exitCode = (int) positiveLong(json, "exitCode", options.exitCode, 1, 255);
     if (options.backoffMaxMs < options.backoffMinMs) {
       throw new IllegalArgumentException(CONFIG_KEY + ".backoffMaxMs: must be at least backoffMinMs ("
         + options.backoffMinMs + "), got " + options.backoffMaxMs);
@@ -148,6 +145,11 @@ public final class SupervisorOptions {
   }
 
   private static long positiveLong(JsonObject json, String key, long fallback, long min) {
+    return positiveLong(json, key, fallback, min, Long.MAX_VALUE);
+  }
+
+  /** A whole number from {@code min} to {@code max}: int keys pass their bound, so that nothing is truncated. */
+  private static long positiveLong(JsonObject json, String key, long fallback, long min, long max) {
     if (!json.containsKey(key)) {
       return fallback;
     }
@@ -156,9 +158,15 @@ public final class SupervisorOptions {
       throw new IllegalArgumentException(CONFIG_KEY + "." + key + ": must be a whole number"
         + (min > 0 ? " of at least " + min : " of at least 0") + ", got " + describe(value));
     }
+    if (number.doubleValue() > max || number.doubleValue() < min) {
+      // compared as a double first: a value beyond the range of long must not wrap into range
+      throw new IllegalArgumentException(CONFIG_KEY + "." + key + ": must be " + (max == Long.MAX_VALUE
+        ? "at least " + min : "from " + min + " to " + max) + ", got " + number);
+    }
     long result = number.longValue();
-    if (result < min) {
-      throw new IllegalArgumentException(CONFIG_KEY + "." + key + ": must be at least " + min + ", got " + result);
+    if (result < min || result > max) {
+      throw new IllegalArgumentException(CONFIG_KEY + "." + key + ": must be " + (max == Long.MAX_VALUE
+        ? "at least " + min : "from " + min + " to " + max) + ", got " + number);
     }
     return result;
   }
