@@ -114,7 +114,8 @@ public class ListCommand extends DefaultCommand {
         UNREACHABLE);
     }
     if (response.statusCode() != 200) {
-      throw exit(where + ": " + body.getString("error", "HTTP " + response.statusCode()), UNREACHABLE);
+      throw exit(where + ": " + printable(oneLine(String.valueOf(body.getValue("error", "HTTP " + response.statusCode())))),
+        UNREACHABLE);
     }
     out.print(table(body.getJsonArray("workers", new JsonArray())));
     out.flush();
@@ -136,15 +137,19 @@ public class ListCommand extends DefaultCommand {
     rows.add(COLUMNS);
     for (int i = 0; i < workers.size(); i++) {
       JsonObject w = workers.getJsonObject(i);
-      rows.add(new String[] {
-        shortId(w.getString("deployment", "-")) + " " + simpleName(w.getString("verticle", "")),
-        shortWorker(w.getString("worker", "-")) + "#" + w.getInteger("generation", 0),
-        shortId(w.getString("node", "-")),
-        w.getString("state", "-"),
-        String.valueOf(w.getLong("restarts", 0L)),
-        uptime(w.getLong("uptimeMillis", 0L)),
-        oneLine(w.getString("lastError"))
-      });
+      String[] row = {
+        shortId(text(w, "deployment", "-")) + " " + simpleName(text(w, "verticle", "")),
+        shortWorker(text(w, "worker", "-")) + "#" + number(w, "generation"),
+        shortId(text(w, "node", "-")),
+        text(w, "state", "-"),
+        String.valueOf(number(w, "restarts")),
+        uptime(number(w, "uptimeMillis")),
+        oneLine(text(w, "lastError", null))
+      };
+      for (int c = 0; c < row.length; c++) {
+        row[c] = printable(row[c]);
+      }
+      rows.add(row);
     }
     int[] widths = new int[COLUMNS.length];
     for (String[] row : rows) {
@@ -163,6 +168,36 @@ public class ListCommand extends DefaultCommand {
     if (workers.isEmpty()) {
       out.append("(no supervised workers)\n");
     }
+    return out.toString();
+  }
+
+  /** A field as text, whatever its JSON type (a process of another version may send other types). */
+  private static String text(JsonObject json, String key, String fallback) {
+    Object value = json.getValue(key);
+    return value == null ? fallback : String.valueOf(value);
+  }
+
+  private static long number(JsonObject json, String key) {
+    return json.getValue(key) instanceof Number n ? n.longValue() : 0L;
+  }
+
+  /**
+   * Text safe for a terminal: control characters (ESC, BEL, CR, ... including C1 and DEL), invisible format
+   * characters (bidirectional overrides), lone surrogates and unassigned code points are stripped, so that nothing taken from an exception message can move
+   * the cursor, recolour or retitle the operator's terminal, or reorder what it shows.
+   */
+  static String printable(String text) {
+    if (text == null) {
+      return null;
+    }
+    StringBuilder out = new StringBuilder(text.length());
+    text.codePoints().forEach(c -> {
+      int type = Character.getType(c);
+      if (!Character.isISOControl(c) && type != Character.FORMAT && type != Character.SURROGATE
+        && type != Character.UNASSIGNED) {
+        out.appendCodePoint(c);
+      }
+    });
     return out.toString();
   }
 
