@@ -5,15 +5,21 @@ import dev.vertxdomains.supervisor.Supervisor;
 import dev.vertxdomains.supervisor.WorkerInfo;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.HostAndPort;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The management endpoint of a process: read-only JSON over HTTP, bound to {@value #DEFAULT_HOST} unless configured.
@@ -26,6 +32,12 @@ import java.util.Objects;
  *       clustered.</li>
  * </ul>
  * Anything else answers 404; other methods 405. Nothing in an answer comes from a request, so nothing leaks.
+ * <p>
+ * Bound to a loopback address (the default), it answers only requests whose {@code Host} header names the bound
+ * address or a loopback name ({@code localhost}, {@code 127.0.0.1}, {@code [::1]}, with or without a port), or that
+ * carry no {@code Host} at all (HTTP/1.0 tools); any other host answers 421 Misdirected Request. A web page cannot
+ * then read the endpoint through DNS rebinding (a name of the attacker's that resolves to 127.0.0.1 still sends that
+ * name as {@code Host}). Bound to another address, the operator has exposed it on purpose and every host is answered.
  */
 public final class ManagementServer {
 
@@ -39,11 +51,47 @@ public final class ManagementServer {
   private final Vertx vertx;
   private final ClusterView cluster;
   private final String node;
+  /** The host names a request may name when bound to loopback, or {@code null} to answer any. */
+  private final Set<String> allowedHosts;
 
-  private ManagementServer(Vertx vertx, String node, ClusterView cluster) {
+  private ManagementServer(Vertx vertx, String node, ClusterView cluster, Set<String> allowedHosts) {
     this.vertx = vertx;
     this.node = node;
     this.cluster = cluster;
+    this.allowedHosts = allowedHosts;
+  }
+
+  /** The names a {@code Host} header may carry for an endpoint bound to {@code host}; {@code null}: any. */
+  static Set<String> allowedHosts(String host) {
+    String bound = normalise(host);
+    boolean loopback = bound.equals("localhost");
+    if (!loopback) {
+      try {
+        // Only literal addresses are looked at: no name lookup for a host given as a name.
+        loopback = (bound.matches("[0-9.]+") || bound.contains(":")) && InetAddress.getByName(bound).isLoopbackAddress();
+      } catch (UnknownHostException e) {
+        loopback = false;
+      }
+    }
+    return loopback ? Set.copyOf(List.of(bound, "localhost", "127.0.0.1", "::1")) : null;
+  }
+
+  /** {@code [::1]} → {@code ::1}, lower case. */
+  private static String normalise(String host) {
+    String h = host.trim().toLowerCase(Locale.ROOT);
+    return h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
+  }
+
+  /** Whether the request names an allowed host (see the class comment). */
+  private boolean hostAllowed(HttpServerRequest request) {
+    if (allowedHosts == null) {
+      return true;
+    }
+    HostAndPort authority = request.authority();
+    if (authority == null) {
+      return request.headers().get(HttpHeaders.HOST) == null; // absent: allowed; malformed: refused
+    }
+    return allowedHosts.contains(normalise(authority.host()));
   }
 
   /**
@@ -62,12 +110,17 @@ public final class ManagementServer {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port: must be from 0 to 65535, got " + port);
     }
-    ManagementServer server = new ManagementServer(vertx, node, cluster);
+    ManagementServer server = new ManagementServer(vertx, node, cluster, allowedHosts(host));
     return vertx.createHttpServer().requestHandler(server::handle).listen(port, host)
-      .onSuccess(s -> LOG.info("Management endpoint on http://{}:{}/workers", host, s.actualPort()));
+      .onSuccess(s -> LOG.debug("Management endpoint on http://{}:{}/workers", host, s.actualPort()));
   }
 
   private void handle(HttpServerRequest request) {
+    if (!hostAllowed(request)) {
+      LOG.debug("Refused a request for host {}", request.headers().get(HttpHeaders.HOST));
+      reply(request, 421, error("host not allowed; use 127.0.0.1 or localhost"));
+      return;
+    }
     if (!"/workers".equals(request.path())) {
       reply(request, 404, error("not found; GET /workers[?scope=cluster]"));
       return;
