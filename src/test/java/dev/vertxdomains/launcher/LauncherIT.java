@@ -67,17 +67,115 @@ class LauncherIT {
     assertRefused(run(List.of(), "run", HELLO, "-conf", broken.toString()), "-conf: " + broken + " is not a JSON object");
   }
 
+  /**
+   * A failed start prints its one line and no stack trace at the default log level. Lines the supervisor logs about
+   * the worker it tried to start are its own business (issue 15, point 6, supervisor half) and not counted here.
+   */
+  private static void assertOneLineFailure(JarProcess.Result run, int code, String expected) {
+    assertEquals(code, run.code(), run.output());
+    List<String> lines = run.output().lines().filter(l -> !l.contains("dev.vertxdomains.supervisor.")
+      && !l.contains("d.vertxdomains.supervisor.")).toList();
+    assertEquals(1, lines.size(), "exactly one line besides the supervisor's:\n" + run.output());
+    assertTrue(lines.get(0).startsWith("vertx-domains: " + expected), run.output());
+    assertTrue(run.output().lines().noneMatch(l -> l.startsWith("\tat ") || l.contains("Exception:") && !l.contains(" - ")),
+      "no stack trace:\n" + run.output());
+  }
+
   @Test
-  @DisplayName("unknown verticle and port in use: one line, deployment exit code")
+  @DisplayName("unknown class, throwing constructor, failing start(), port in use, address not local: one line each, "
+    + "no stack trace, deployment exit code")
   void deployFailures() throws Exception {
-    JarProcess.Result unknown = run(List.of(), "run", "com.example.Nope");
-    assertEquals(DomainsLauncher.DEPLOY_FAILED, unknown.code(), unknown.output());
-    assertTrue(unknown.output().contains("vertx-domains: could not deploy"), unknown.output());
+    assertOneLineFailure(run(List.of(), "run", "com.example.Nope"), DomainsLauncher.DEPLOY_FAILED,
+      "could not deploy com.example.Nope: no such class com.example.Nope");
+    assertOneLineFailure(JarProcess.runWithTestClasses(ANY_MANAGEMENT_PORT, "run",
+        BadVerticles.ThrowingConstructor.class.getName()), DomainsLauncher.DEPLOY_FAILED,
+      "could not deploy " + BadVerticles.ThrowingConstructor.class.getName() + ": constructor failed on purpose");
+    assertOneLineFailure(JarProcess.runWithTestClasses(ANY_MANAGEMENT_PORT, "run",
+        BadVerticles.FailingStart.class.getName()), DomainsLauncher.DEPLOY_FAILED,
+      "could not deploy " + BadVerticles.FailingStart.class.getName() + ": start failed on purpose");
     try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-      JarProcess.Result inUse = run(List.of(), "run", HELLO, "-conf",
-        "{\"http.port\": " + taken.getLocalPort() + ", \"http.host\": \"127.0.0.1\"}");
-      assertEquals(DomainsLauncher.DEPLOY_FAILED, inUse.code(), inUse.output());
-      assertTrue(inUse.output().contains("port in use"), inUse.output());
+      assertOneLineFailure(run(List.of(), "run", HELLO, "-conf",
+          "{\"http.port\": " + taken.getLocalPort() + ", \"http.host\": \"127.0.0.1\"}"),
+        DomainsLauncher.DEPLOY_FAILED, "could not deploy " + HELLO + ": port in use (Address already in use)");
+    }
+    // 192.0.2.0/24 is TEST-NET-1: never an address of this machine.
+    assertOneLineFailure(run(List.of(), "run", HELLO, "-conf",
+        "{\"http.port\": " + JarProcess.freePort() + ", \"http.host\": \"192.0.2.10\"}"),
+      DomainsLauncher.DEPLOY_FAILED, "could not deploy " + HELLO + ": cannot listen on that address: it is not an "
+        + "address of this machine");
+  }
+
+  @Test
+  @DisplayName("command-line values Vert.x would take badly: one line, exit 2")
+  void badCommandLines() throws Exception {
+    assertOneLineFailure(run(List.of(), "run", HELLO, "-ha", "-quorum", "abc"), DomainsLauncher.BAD_INPUT,
+      "-quorum: must be an integer of at least 1, got 'abc'");
+    assertOneLineFailure(run(List.of(), "run", HELLO, "-ha", "-quorum", "0"), DomainsLauncher.BAD_INPUT,
+      "-quorum: must be an integer of at least 1, got '0'");
+    assertOneLineFailure(run(List.of(), "frobnicate"), DomainsLauncher.BAD_INPUT,
+      "unknown command 'frobnicate', allowed: bare, list, run,");
+    assertOneLineFailure(run(List.of(), "run", HELLO, "-options", "{\"eventLoopPoolSize\":-1}"),
+      DomainsLauncher.BAD_INPUT, "-options: eventLoopPoolSize must be > 0");
+    assertOneLineFailure(run(List.of(), "run", HELLO, "-cluster-port", "70000", "-cluster"), DomainsLauncher.BAD_INPUT,
+      "-cluster-port: must be an integer from 0 to 65535, got '70000'");
+    assertOneLineFailure(run(List.of(), "run", HELLO, "-hagroup", "g"), DomainsLauncher.BAD_INPUT,
+      "run: The option -hagroup and -quorum requires -ha to be enabled");
+    assertOneLineFailure(run(List.of(), "run"), DomainsLauncher.BAD_INPUT, "run: ");
+    assertOneLineFailure(run(List.of("-Dvertx-domains.supervisor.maxRestarts=2147483648"), "run", HELLO),
+      DomainsLauncher.BAD_INPUT, "supervisor.maxRestarts: must be from 0 to 2147483647, got 2147483648");
+    assertOneLineFailure(run(List.of("-Dvertx-domains.supervisor.exitCode=4294967366"), "run", HELLO),
+      DomainsLauncher.BAD_INPUT, "supervisor.exitCode: must be from 1 to 255, got 4294967366");
+  }
+
+  @Test
+  @DisplayName("a cluster member that accepts connections and never answers (a hung node): one line after the "
+    + "documented join timeout, non-zero exit")
+  void unreachableClusterMembers() throws Exception {
+    // Listening, never accepting: the TCP handshake completes from the backlog and Hazelcast's join waits for an
+    // answer that never comes (without the bound: about 5 minutes, hazelcast.max.join.seconds).
+    try (ServerSocket hung = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      String member = "127.0.0.1:" + hung.getLocalPort();
+      for (String command : new String[] {"bare", "run"}) {
+        List<String> args = command.equals("bare") ? List.of("bare") : List.of("run", HELLO, "-cluster");
+        long start = System.nanoTime();
+        JarProcess.Result run = run(List.of("-Dvertx-domains.cluster.members=" + member,
+          "-Dvertx-domains.cluster.port=" + JarProcess.freePort(), "-Dvertx-domains.cluster.join-timeout-seconds=5"),
+          args.toArray(String[]::new));
+        long seconds = java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+        assertEquals(DomainsLauncher.CLUSTER_JOIN_FAILED, run.code(), command + ": " + run.output());
+        assertTrue(run.output().contains("vertx-domains: cluster: could not join within 5 s (members: " + member + ")"),
+          run.output());
+        assertTrue(seconds < 40, command + " took " + seconds + " s");
+        assertTrue(run.output().lines().noneMatch(l -> l.startsWith("\tat ")), run.output());
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("the main deployment gives up (giveUp: stop): the process exits with the deployment's exitCode, "
+    + "or stays up with -Dvertx-domains.exit-on-give-up=false")
+  void mainDeploymentGivesUp() throws Exception {
+    String crashes = BadVerticles.CrashesAfterStart.class.getName();
+    List<String> intensity = List.of("-Dvertx-domains.management.port=0", "-Dvertx-domains.supervisor.maxRestarts=1",
+      "-Dvertx-domains.supervisor.backoffMinMs=10");
+    JarProcess.Result exits = JarProcess.runWithTestClasses(intensity, "run", crashes);
+    assertEquals(70, exits.code(), exits.output());
+    assertTrue(exits.output().contains("vertx-domains: main deployment 1 of " + crashes + " gave up (more than 1 "
+      + "crashes within 60000 ms); exiting with 70"), exits.output());
+
+    JarProcess.Result own = JarProcess.runWithTestClasses(intensity, "run", crashes, "-conf",
+      "{\"supervisor\": {\"exitCode\": 42}}");
+    assertEquals(42, own.code(), own.output());
+
+    int management = JarProcess.freePort();
+    List<String> stay = new ArrayList<>(intensity);
+    stay.add("-Dvertx-domains.exit-on-give-up=false");
+    stay.add("-Dvertx-domains.management.port=" + management);
+    try (JarProcess process = JarProcess.startWithTestClasses("stays", stay, "run", crashes)) {
+      process.awaitLine("gave up", 60);
+      // Up after giving up: the management endpoint still answers.
+      JarProcess.awaitJson(management, "/workers", json -> json.containsKey("workers"), "the workers list");
+      assertTrue(process.isAlive(), process.output());
     }
   }
 
@@ -91,6 +189,8 @@ class LauncherIT {
         "run", HELLO, "-conf", "{\"http.port\": " + JarProcess.freePort() + ", \"http.host\": \"127.0.0.1\"}");
       assertRefused(inUse, "management endpoint 127.0.0.1:" + taken.getLocalPort() + ": port in use");
     }
+    assertRefused(JarProcess.run(List.of("-Dvertx-domains.management.host=192.0.2.10"), "run", HELLO),
+      "management endpoint 192.0.2.10:9191: cannot listen on that address: it is not an address of this machine");
     JarProcess.Result nobody = JarProcess.run(List.of(), "list", "-port", Integer.toString(JarProcess.freePort()));
     assertEquals(ListCommand.UNREACHABLE, nobody.code(), nobody.output());
     assertTrue(nobody.output().contains("vertx-domains: no vertx-domains process answers on 127.0.0.1:"),
