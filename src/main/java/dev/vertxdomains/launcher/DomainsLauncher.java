@@ -81,6 +81,7 @@ public class DomainsLauncher extends Launcher {
    */
   public static final String EXIT_ON_GIVE_UP_PROPERTY = "vertx-domains.exit-on-give-up";
 
+  private static final String HAZELCAST_LOGGING_PROPERTY = "hazelcast.logging.type";
   private static final Set<String> JSON_ARGUMENTS = Set.of("conf", "options", "deploymentOptions");
   private static final Set<String> STARTS_VERTX = Set.of("run", "bare");
   /** Integer options and their smallest and largest allowed values. */
@@ -101,6 +102,11 @@ public class DomainsLauncher extends Launcher {
    * @param args the arguments, as for {@code vertx}
    */
   public static void main(String[] args) {
+    // Hazelcast logs through SLF4J (so through the same configuration as everything else), unless told otherwise;
+    // set before any Hazelcast class reads it.
+    if (System.getProperty(HAZELCAST_LOGGING_PROPERTY) == null) {
+      System.setProperty(HAZELCAST_LOGGING_PROPERTY, "slf4j");
+    }
     String problem = check(args);
     if (problem != null) {
       fail(problem, BAD_INPUT);

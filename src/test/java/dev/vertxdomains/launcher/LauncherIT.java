@@ -197,6 +197,42 @@ class LauncherIT {
       nobody.output());
   }
 
+  /** The thin library jar and its run-time dependencies (written by the build), without the fat jar. */
+  private static String thinClassPath() throws Exception {
+    Path thin = Path.of(System.getProperty("thin.jar.path", "target/vertx-domains-0.1.0-SNAPSHOT.jar"));
+    Path deps = Path.of(System.getProperty("thin.classpath.file", "target/runtime-classpath.txt"));
+    assertTrue(Files.isRegularFile(thin), "no thin jar at " + thin);
+    try (java.util.zip.ZipFile jar = new java.util.zip.ZipFile(thin.toFile())) {
+      assertEquals(null, jar.getEntry("logback.xml"), "the library jar carries no logging configuration");
+      assertEquals(null, jar.getEntry("io/vertx/core/Vertx.class"), "the library jar carries no Vert.x");
+    }
+    return thin.toAbsolutePath() + java.io.File.pathSeparator + Files.readString(deps).trim();
+  }
+
+  @Test
+  @DisplayName("thin class path (java -cp thin jar + dependencies, no fat-jar manifest): a verticle named without a "
+    + "prefix is supervised, java: is not")
+  void thinClassPathSupervisesByDefault() throws Exception {
+    String classPath = thinClassPath();
+    for (String name : new String[] {HELLO, "java:" + HELLO}) {
+      int management = JarProcess.freePort();
+      try (JarProcess process = JarProcess.startClassPath("thin", classPath,
+        List.of("-Dvertx-domains.management.port=" + management), "run", name, "-conf",
+        "{\"http.port\": " + JarProcess.freePort() + ", \"http.host\": \"127.0.0.1\"}")) {
+        process.awaitLine("Succeeded in deploying verticle", 60);
+        io.vertx.core.json.JsonArray workers = JarProcess.awaitJson(management, "/workers", json -> true,
+          "the workers list").getJsonArray("workers");
+        if (name.startsWith("java:")) {
+          assertEquals(0, workers.size(), workers.encodePrettily());
+        } else {
+          assertEquals(1, workers.size(), workers.encodePrettily());
+          assertEquals(HELLO, workers.getJsonObject(0).getString("verticle"), workers.encodePrettily());
+          assertEquals("running", workers.getJsonObject(0).getString("state"), workers.encodePrettily());
+        }
+      }
+    }
+  }
+
   @Test
   @DisplayName("the quick start: HelloServer supervised with 2 instances; /error recycles a worker, seen in the log "
     + "and in list; / answers 200")
