@@ -42,6 +42,13 @@ public class DomainsRunCommand extends RunCommand {
   @Override
   public void setUp(io.vertx.core.spi.launcher.ExecutionContext context) throws io.vertx.core.cli.CLIException {
     super.setUp(context);
+    // Vert.x's parser takes an unknown option for an argument, and run ignores every argument but the first.
+    java.util.List<String> arguments = context.commandLine().allArguments();
+    if (arguments.size() > 1) {
+      String extra = arguments.get(1);
+      throw new io.vertx.core.cli.CLIException((extra.startsWith("-") ? "unknown option " : "unexpected argument ")
+        + "'" + extra + "' (run --help lists the options)");
+    }
     if (context.main() instanceof DomainsLauncher launcher) {
       launcher.expectMainVerticle();
     }

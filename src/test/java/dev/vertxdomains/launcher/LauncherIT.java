@@ -120,7 +120,9 @@ class LauncherIT {
       "-cluster-port: must be an integer from 0 to 65535, got '70000'");
     assertOneLineFailure(run(List.of(), "run", HELLO, "-hagroup", "g"), DomainsLauncher.BAD_INPUT,
       "run: The option -hagroup and -quorum requires -ha to be enabled");
-    assertOneLineFailure(run(List.of(), "run"), DomainsLauncher.BAD_INPUT, "run: ");
+    assertOneLineFailure(run(List.of(), "run"), DomainsLauncher.BAD_INPUT, "run: missing main-verticle");
+    assertOneLineFailure(run(List.of(), "run", HELLO, "-instancs", "2"), DomainsLauncher.BAD_INPUT,
+      "run: unknown option '-instancs'");
     assertOneLineFailure(run(List.of("-Dvertx-domains.supervisor.maxRestarts=2147483648"), "run", HELLO),
       DomainsLauncher.BAD_INPUT, "supervisor.maxRestarts: must be from 0 to 2147483647, got 2147483648");
     assertOneLineFailure(run(List.of("-Dvertx-domains.supervisor.exitCode=4294967366"), "run", HELLO),
