@@ -78,6 +78,11 @@ public final class JarProcess implements AutoCloseable {
       .redirectErrorStream(true).start());
   }
 
+  /** Starts any command (a java command line); stdout and stderr are recorded together. */
+  public static JarProcess startCommand(String name, List<String> command) throws IOException {
+    return new JarProcess(name, new ProcessBuilder(command).redirectErrorStream(true).start());
+  }
+
   /** Whether the process is still running. */
   public boolean isAlive() {
     return process.isAlive();
