@@ -3,6 +3,7 @@ package dev.vertxdomains.launcher;
 import dev.vertxdomains.cluster.ClusterClaims;
 import dev.vertxdomains.cluster.ClusterConfig;
 import dev.vertxdomains.cluster.ClusterView;
+import dev.vertxdomains.management.Health;
 import dev.vertxdomains.management.ManagementServer;
 import dev.vertxdomains.supervisor.Supervisor;
 import dev.vertxdomains.supervisor.SupervisorOptions;
@@ -43,6 +44,19 @@ final class ProcessServices {
   private volatile HazelcastClusterManager clusterManager;
   private volatile String managementAddress;
   private volatile boolean deploysMainVerticle;
+  /** Completed when the main verticle runs: readiness waits for it. */
+  private final io.vertx.core.Promise<Void> mainVerticle = io.vertx.core.Promise.promise();
+
+  /** Whether the classes {@link Health} needs (vertx-web, vertx-health-check) are on the class path. */
+  static boolean healthAvailable() {
+    try {
+      Class.forName("io.vertx.ext.web.healthchecks.HealthCheckHandler", false, ProcessServices.class.getClassLoader());
+      Class.forName("io.vertx.ext.healthchecks.HealthChecks", false, ProcessServices.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
+  }
 
   /** Hazelcast logs through SLF4J unless told otherwise; call before any Hazelcast class reads it. */
   static void hazelcastLogsThroughSlf4j() {
@@ -153,9 +167,16 @@ final class ProcessServices {
       return;
     }
     // The endpoint's address is logged once the main verticle runs: a failed start prints only its one line.
+    Health health = null;
+    if (healthAvailable()) {
+      health = Health.create(vertx);
+      if (deploysMainVerticle) {
+        health.pending(mainVerticle.future());
+      }
+    }
     try {
       String node = view != null ? view.nodeId() : "local";
-      int port = ManagementServer.start(vertx, settings.host(), settings.port(), node, view)
+      int port = ManagementServer.start(vertx, settings.host(), settings.port(), node, view, health)
         .await(30, TimeUnit.SECONDS).actualPort();
       managementAddress = "http://" + settings.host() + ":" + port + "/workers";
       if (!deploysMainVerticle) {
@@ -181,6 +202,7 @@ final class ProcessServices {
    * deployment gives up (unless {@value #EXIT_ON_GIVE_UP_PROPERTY} is {@code false}).
    */
   void mainDeployed(Vertx vertx, String deploymentId, DeploymentOptions options) {
+    mainVerticle.tryComplete();
     if (managementAddress != null) {
       LOG.info("Management endpoint on {}", managementAddress);
     }

@@ -26,10 +26,12 @@ import java.util.Set;
  * <ul>
  *   <li>{@code GET /workers}: this process's supervised workers:
  *       {@code {"node": ..., "scope": "local", "workers": [WorkerInfo JSON, ...]}};</li>
- *   <li>{@code GET /workers?scope=cluster}: every node's workers, from the cluster view given to {@link #start}
+ *   <li>{@code GET /workers?scope=cluster}: every node's workers, from the cluster view given to {@link #start(Vertx, String, int, String, ClusterView)}
  *       ({@code "scope": "cluster"}), and {@code "safe"}: whether every piece of cluster data has its backups, so
  *       that losing one node loses nothing (see {@link ClusterView#isSafe()}); 409 when the process is not
  *       clustered.</li>
+ *   <li>{@code GET /health/live} and {@code GET /health/ready}: the process's {@link Health} (200 UP, 503 DOWN), when
+ *       one is given to {@link #start(Vertx, String, int, String, ClusterView, Health)}.</li>
  * </ul>
  * Anything else answers 404; other methods 405. Nothing in an answer comes from a request, so nothing leaks.
  * <p>
@@ -53,12 +55,14 @@ public final class ManagementServer {
   private final String node;
   /** The host names a request may name when bound to loopback, or {@code null} to answer any. */
   private final Set<String> allowedHosts;
+  private final Health health;
 
-  private ManagementServer(Vertx vertx, String node, ClusterView cluster, Set<String> allowedHosts) {
+  private ManagementServer(Vertx vertx, String node, ClusterView cluster, Set<String> allowedHosts, Health health) {
     this.vertx = vertx;
     this.node = node;
     this.cluster = cluster;
     this.allowedHosts = allowedHosts;
+    this.health = health;
   }
 
   /** The names a {@code Host} header may carry for an endpoint bound to {@code host}; {@code null}: any. */
@@ -95,7 +99,7 @@ public final class ManagementServer {
   }
 
   /**
-   * Starts the endpoint.
+   * Starts the endpoint without health checks.
    *
    * @param vertx          the Vert.x instance whose workers it lists
    * @param host           the address to bind, normally {@value #DEFAULT_HOST}
@@ -106,11 +110,28 @@ public final class ManagementServer {
    */
   public static Future<HttpServer> start(Vertx vertx, String host, int port, String node,
                                          ClusterView cluster) {
+    return start(vertx, host, port, node, cluster, null);
+  }
+
+  /**
+   * Starts the endpoint.
+   *
+   * @param vertx          the Vert.x instance whose workers it lists
+   * @param host           the address to bind, normally {@value #DEFAULT_HOST}
+   * @param port           the port; 0 picks a free one
+   * @param node           this node's name in answers
+   * @param cluster        the cluster view, or {@code null} when not clustered
+   * @param health         the health checks to serve at {@code /health/live} and {@code /health/ready}, or
+   *                       {@code null}
+   * @return the listening server (its {@code actualPort()} is the port)
+   */
+  public static Future<HttpServer> start(Vertx vertx, String host, int port, String node,
+                                         ClusterView cluster, Health health) {
     Objects.requireNonNull(host, "host");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port: must be from 0 to 65535, got " + port);
     }
-    ManagementServer server = new ManagementServer(vertx, node, cluster, allowedHosts(host));
+    ManagementServer server = new ManagementServer(vertx, node, cluster, allowedHosts(host), health);
     return vertx.createHttpServer().requestHandler(server::handle).listen(port, host)
       .onSuccess(s -> LOG.debug("Management endpoint on http://{}:{}/workers", host, s.actualPort()));
   }
@@ -121,8 +142,13 @@ public final class ManagementServer {
       reply(request, 421, error("host not allowed; use 127.0.0.1 or localhost"));
       return;
     }
+    if (health != null && ("/health/live".equals(request.path()) || "/health/ready".equals(request.path()))) {
+      health.handle(request);
+      return;
+    }
     if (!"/workers".equals(request.path())) {
-      reply(request, 404, error("not found; GET /workers[?scope=cluster]"));
+      reply(request, 404, error("not found; GET /workers[?scope=cluster]"
+        + (health != null ? ", /health/live, /health/ready" : "")));
       return;
     }
     if (request.method() != io.vertx.core.http.HttpMethod.GET) {

@@ -251,6 +251,9 @@ class LauncherIT {
     try (JarProcess process = JarProcess.start("hello", List.of("-Dvertx-domains.management.port=" + management),
       "run", HELLO, "-instances", "2", "-conf", conf.toString())) {
       process.awaitLine("Succeeded in deploying verticle", 60);
+      // Health on the management endpoint: live, and ready once both workers run.
+      JarProcess.awaitJson(management, "/health/live", json -> "UP".equals(json.getString("status")), "liveness");
+      JarProcess.awaitJson(management, "/health/ready", json -> "UP".equals(json.getString("status")), "readiness");
       JarProcess.Result before = JarProcess.run(List.of(), "list", "-port", Integer.toString(management));
       assertEquals(0, before.code(), before.output());
       List<String> rows = before.output().lines().toList();
