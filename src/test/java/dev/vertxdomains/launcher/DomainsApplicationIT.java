@@ -72,7 +72,7 @@ class DomainsApplicationIT {
     assertOneLine(JarProcess.run(command(List.of(), HELLO, "-deployment-options", "{\"instances\": 0}")), 2,
       "-deployment-options: instances must be an integer of at least 1, got 0");
     assertOneLine(JarProcess.run(command(List.of("-Dvertx-domains.supervisor.maxRestarts=-1"), HELLO)), 2,
-      "supervisor.maxRestarts: must be from 0 to 2147483647, got -1");
+      "supervisor.maxRestarts from -Dvertx-domains.supervisor.maxRestarts: must be from 0 to 2147483647, got -1");
     assertOneLine(JarProcess.run(command(List.of("-Dvertx-domains.management.port=0"),
         BadVerticles.FailingStart.class.getName())), 15,
       "could not deploy supervised:" + BadVerticles.FailingStart.class.getName() + ": start failed on purpose");

@@ -45,17 +45,17 @@ class LauncherIT {
   void unknownKey() throws Exception {
     Path conf = Files.writeString(dir.resolve("c.json"), "{\"supervisor\": {\"killTimeout\": 5}}");
     assertRefused(run(List.of(), "run", HELLO, "-conf", conf.toString()),
-      "supervisor.killTimeout: unknown key, allowed:");
+      "supervisor.killTimeout from -conf: unknown key, allowed:");
   }
 
   @Test
   @DisplayName("wrong type and zero count: refused, naming the key")
   void wrongTypeAndZero() throws Exception {
     Path conf = Files.writeString(dir.resolve("c.json"), "{\"supervisor\": {\"maxRestarts\": \"many\"}}");
-    assertRefused(run(List.of(), "run", HELLO, "-conf", conf.toString()), "supervisor.maxRestarts:");
+    assertRefused(run(List.of(), "run", HELLO, "-conf", conf.toString()), "supervisor.maxRestarts from -conf:");
     assertRefused(run(List.of(), "run", HELLO, "-instances", "0"), "-instances: must be an integer of at least 1");
     assertRefused(run(List.of("-Dvertx-domains.supervisor.killTimeoutMs=-5"), "run", HELLO),
-      "supervisor.killTimeoutMs:");
+      "supervisor.killTimeoutMs from -Dvertx-domains.supervisor.killTimeoutMs: must be at least 1, got -5");
   }
 
   @Test
@@ -124,9 +124,9 @@ class LauncherIT {
     assertOneLineFailure(run(List.of(), "run", HELLO, "-instancs", "2"), DomainsLauncher.BAD_INPUT,
       "run: unknown option '-instancs'");
     assertOneLineFailure(run(List.of("-Dvertx-domains.supervisor.maxRestarts=2147483648"), "run", HELLO),
-      DomainsLauncher.BAD_INPUT, "supervisor.maxRestarts: must be from 0 to 2147483647, got 2147483648");
+      DomainsLauncher.BAD_INPUT, "supervisor.maxRestarts from -Dvertx-domains.supervisor.maxRestarts: must be from 0 to 2147483647, got 2147483648");
     assertOneLineFailure(run(List.of("-Dvertx-domains.supervisor.exitCode=4294967366"), "run", HELLO),
-      DomainsLauncher.BAD_INPUT, "supervisor.exitCode: must be from 1 to 255, got 4294967366");
+      DomainsLauncher.BAD_INPUT, "supervisor.exitCode from -Dvertx-domains.supervisor.exitCode: must be from 1 to 255, got 4294967366");
   }
 
   @Test
