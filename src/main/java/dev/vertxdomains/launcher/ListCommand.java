@@ -118,6 +118,9 @@ public class ListCommand extends DefaultCommand {
         UNREACHABLE);
     }
     out.print(table(body.getJsonArray("workers", new JsonArray())));
+    if (cluster) {
+      out.print(safety(body.getValue("safe")));
+    }
     out.flush();
   }
 
@@ -199,6 +202,17 @@ public class ListCommand extends DefaultCommand {
       }
     });
     return out.toString();
+  }
+
+  /** The line under a cluster table: whether a node may be stopped now (see the README, Cluster). */
+  static String safety(Object safe) {
+    if (Boolean.TRUE.equals(safe)) {
+      return "safe: yes (every piece of cluster data has its backups; a node may be stopped)\n";
+    }
+    if (Boolean.FALSE.equals(safe)) {
+      return "safe: NO (backups are still migrating; stopping a node now can lose what it ran)\n";
+    }
+    return "safe: unknown (the process did not say)\n";
   }
 
   /** Cluster ids are UUIDs: their first 8 characters tell them apart in a table. */

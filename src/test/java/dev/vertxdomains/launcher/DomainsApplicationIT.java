@@ -104,6 +104,9 @@ class DomainsApplicationIT {
       assertEquals("cluster", view.getString("scope"), view.encodePrettily());
       JsonObject worker = view.getJsonArray("workers").getJsonObject(0);
       assertEquals(HELLO, worker.getString("verticle"), view.encodePrettily());
+      JarProcess.Result list = JarProcess.run(List.of(), "list", "-cluster", "-port", Integer.toString(management));
+      assertEquals(0, list.code(), list.output());
+      assertTrue(list.output().lines().anyMatch(l -> l.matches("safe: (yes|NO) .*")), list.output());
     }
   }
 }

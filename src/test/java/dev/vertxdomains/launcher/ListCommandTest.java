@@ -28,6 +28,14 @@ class ListCommandTest {
   }
 
   @Test
+  @DisplayName("list -cluster says whether a node may be stopped")
+  void safety() {
+    assertTrue(ListCommand.safety(true).startsWith("safe: yes"));
+    assertTrue(ListCommand.safety(false).startsWith("safe: NO"));
+    assertTrue(ListCommand.safety(null).startsWith("safe: unknown"));
+  }
+
+  @Test
   @DisplayName("fields of an unexpected type are shown, not fatal")
   void unexpectedTypes() {
     JsonObject worker = new JsonObject().put("deployment", 7).put("verticle", "A").put("worker", "7/1")
