@@ -149,6 +149,9 @@ class LauncherIT {
           run.output());
         assertTrue(seconds < 40, command + " took " + seconds + " s");
         assertTrue(run.output().lines().noneMatch(l -> l.startsWith("\tat ")), run.output());
+        // The fat jar's manifest opens what Hazelcast wants, and Hazelcast logs through SLF4J (no JUL lines).
+        assertTrue(run.output().lines().noneMatch(l -> l.contains("--add-opens") || l.startsWith("WARNING:")
+          || l.contains("com.hazelcast.instance.impl.HazelcastInstanceFactory")), run.output());
       }
     }
   }
@@ -273,6 +276,11 @@ class LauncherIT {
       assertEquals(200, ok.statusCode());
       assertEquals("ok", ok.body());
 
+      // The default log pattern prints MDC fields only where they are set.
+      assertTrue(process.output().lines().noneMatch(l -> l.contains("deployment= ") || l.contains("worker= ")
+        || l.contains("domain= ")), process.output());
+      assertTrue(process.output().lines().anyMatch(l -> l.contains("Recycling worker") && l.contains(" deployment=1 ")
+        && l.contains(" worker=1/")), process.output());
       JarProcess.Result after = JarProcess.run(List.of(), "list", "-port", Integer.toString(management));
       assertEquals(0, after.code(), after.output());
       assertTrue(after.output().lines().anyMatch(r -> r.matches(".*#2 +local +running +1 .*GET /error: a timer failed")),
