@@ -212,9 +212,7 @@ public class DomainsApplication extends VertxApplication implements VertxApplica
 
   @Override
   public void beforeStartingVertx(HookContext context) {
-    if (clustered) {
-      services.boundJoin();
-    }
+    services.beforeStartingVertx(context.vertxOptions(), clustered);
   }
 
   @Override

@@ -258,9 +258,7 @@ public class DomainsLauncher extends Launcher {
 
   @Override
   public void beforeStartingVertx(VertxOptions options) {
-    if (clustered) {
-      services.boundJoin();
-    }
+    services.beforeStartingVertx(options, clustered);
   }
 
   @Override

@@ -37,6 +37,8 @@ final class ProcessServices {
   static final int DEFAULT_JOIN_TIMEOUT_SECONDS = 60;
   static final String EXIT_ON_GIVE_UP_PROPERTY = "vertx-domains.exit-on-give-up";
   static final String HAZELCAST_LOGGING_PROPERTY = "hazelcast.logging.type";
+  /** {@code true}: Vert.x and supervisor metrics, served at {@code /metrics}; also {@code VERTX_DOMAINS_METRICS}. */
+  static final String METRICS_PROPERTY = "vertx-domains.metrics";
 
   private static final Logger LOG = LoggerFactory.getLogger(ProcessServices.class);
 
@@ -71,6 +73,10 @@ final class ProcessServices {
       ManagementSettings.read(System.getenv(), System.getProperties());
       joinTimeoutSeconds(System.getenv(), System.getProperties());
       exitOnGiveUp(System.getenv(), System.getProperties());
+      if (metricsEnabled(System.getenv(), System.getProperties()) && !metricsAvailable()) {
+        return METRICS_PROPERTY + ": needs io.vertx:vertx-micrometer-metrics and "
+          + "io.micrometer:micrometer-registry-prometheus on the class path (the fat jar has them)";
+      }
       return null;
     } catch (IllegalArgumentException e) {
       return e.getMessage();
@@ -105,6 +111,40 @@ final class ProcessServices {
       return false;
     }
     throw new IllegalArgumentException(EXIT_ON_GIVE_UP_PROPERTY + ": must be true or false, got '" + value + "'");
+  }
+
+  /** Whether the classes {@link MetricsSupport} needs are on the class path (checked without loading it). */
+  static boolean metricsAvailable() {
+    try {
+      Class.forName("io.vertx.micrometer.MicrometerMetricsOptions", false, ProcessServices.class.getClassLoader());
+      Class.forName("io.micrometer.prometheusmetrics.PrometheusMeterRegistry", false,
+        ProcessServices.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
+  }
+
+  /** Whether metrics are on, from {@value #METRICS_PROPERTY} or its variable (default off). */
+  static boolean metricsEnabled(Map<String, String> env, Properties properties) {
+    String value = ManagementSettings.value(METRICS_PROPERTY, env, properties);
+    if (value == null || value.trim().equalsIgnoreCase("false")) {
+      return false;
+    }
+    if (value.trim().equalsIgnoreCase("true")) {
+      return true;
+    }
+    throw new IllegalArgumentException(METRICS_PROPERTY + ": must be true or false, got '" + value + "'");
+  }
+
+  /** Before Vert.x starts: the bounded join when clustered, metrics when switched on. */
+  void beforeStartingVertx(io.vertx.core.VertxOptions options, boolean clustered) {
+    if (clustered) {
+      boundJoin();
+    }
+    if (metricsEnabled(System.getenv(), System.getProperties())) {
+      MetricsSupport.enable(options);
+    }
   }
 
   /** The Hazelcast cluster manager of a clustered start (exits with one line on a bad cluster setting). */
@@ -174,9 +214,13 @@ final class ProcessServices {
         health.pending(mainVerticle.future());
       }
     }
+    io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> metrics = null;
+    if (metricsEnabled(System.getenv(), System.getProperties())) {
+      metrics = MetricsSupport.bind(vertx);
+    }
     try {
       String node = view != null ? view.nodeId() : "local";
-      int port = ManagementServer.start(vertx, settings.host(), settings.port(), node, view, health)
+      int port = ManagementServer.start(vertx, settings.host(), settings.port(), node, view, health, metrics)
         .await(30, TimeUnit.SECONDS).actualPort();
       managementAddress = "http://" + settings.host() + ":" + port + "/workers";
       if (!deploysMainVerticle) {

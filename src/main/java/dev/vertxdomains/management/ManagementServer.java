@@ -4,6 +4,7 @@ import dev.vertxdomains.cluster.ClusterView;
 import dev.vertxdomains.supervisor.Supervisor;
 import dev.vertxdomains.supervisor.WorkerInfo;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
@@ -32,6 +33,8 @@ import java.util.Set;
  *       clustered.</li>
  *   <li>{@code GET /health/live} and {@code GET /health/ready}: the process's {@link Health} (200 UP, 503 DOWN), when
  *       one is given to {@link #start(Vertx, String, int, String, ClusterView, Health)}.</li>
+ *   <li>{@code GET /metrics}: Prometheus metrics (Vert.x's and {@link SupervisorMetrics}), when the process runs
+ *       with them.</li>
  * </ul>
  * Anything else answers 404; other methods 405. Nothing in an answer comes from a request, so nothing leaks.
  * <p>
@@ -56,13 +59,16 @@ public final class ManagementServer {
   /** The host names a request may name when bound to loopback, or {@code null} to answer any. */
   private final Set<String> allowedHosts;
   private final Health health;
+  private final Handler<HttpServerRequest> metrics;
 
-  private ManagementServer(Vertx vertx, String node, ClusterView cluster, Set<String> allowedHosts, Health health) {
+  private ManagementServer(Vertx vertx, String node, ClusterView cluster, Set<String> allowedHosts, Health health,
+                           Handler<HttpServerRequest> metrics) {
     this.vertx = vertx;
     this.node = node;
     this.cluster = cluster;
     this.allowedHosts = allowedHosts;
     this.health = health;
+    this.metrics = metrics;
   }
 
   /** The names a {@code Host} header may carry for an endpoint bound to {@code host}; {@code null}: any. */
@@ -127,11 +133,29 @@ public final class ManagementServer {
    */
   public static Future<HttpServer> start(Vertx vertx, String host, int port, String node,
                                          ClusterView cluster, Health health) {
+    return start(vertx, host, port, node, cluster, health, null);
+  }
+
+  /**
+   * Starts the endpoint with health checks and metrics.
+   *
+   * @param vertx          the Vert.x instance whose workers it lists
+   * @param host           the address to bind, normally {@value #DEFAULT_HOST}
+   * @param port           the port; 0 picks a free one
+   * @param node           this node's name in answers
+   * @param cluster        the cluster view, or {@code null} when not clustered
+   * @param health         the health checks to serve at {@code /health/live} and {@code /health/ready}, or
+   *                       {@code null}
+   * @param metrics        what answers {@code GET /metrics} (a Prometheus scrape handler), or {@code null}
+   * @return the listening server (its {@code actualPort()} is the port)
+   */
+  public static Future<HttpServer> start(Vertx vertx, String host, int port, String node,
+                                         ClusterView cluster, Health health, Handler<HttpServerRequest> metrics) {
     Objects.requireNonNull(host, "host");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port: must be from 0 to 65535, got " + port);
     }
-    ManagementServer server = new ManagementServer(vertx, node, cluster, allowedHosts(host), health);
+    ManagementServer server = new ManagementServer(vertx, node, cluster, allowedHosts(host), health, metrics);
     return vertx.createHttpServer().requestHandler(server::handle).listen(port, host)
       .onSuccess(s -> LOG.debug("Management endpoint on http://{}:{}/workers", host, s.actualPort()));
   }
@@ -146,9 +170,13 @@ public final class ManagementServer {
       health.handle(request);
       return;
     }
+    if (metrics != null && "/metrics".equals(request.path())) {
+      metrics.handle(request);
+      return;
+    }
     if (!"/workers".equals(request.path())) {
       reply(request, 404, error("not found; GET /workers[?scope=cluster]"
-        + (health != null ? ", /health/live, /health/ready" : "")));
+        + (health != null ? ", /health/live, /health/ready" : "") + (metrics != null ? ", /metrics" : "")));
       return;
     }
     if (request.method() != io.vertx.core.http.HttpMethod.GET) {

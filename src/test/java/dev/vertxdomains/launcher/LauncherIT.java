@@ -194,6 +194,8 @@ class LauncherIT {
         "run", HELLO, "-conf", "{\"http.port\": " + JarProcess.freePort() + ", \"http.host\": \"127.0.0.1\"}");
       assertRefused(inUse, "management endpoint 127.0.0.1:" + taken.getLocalPort() + ": port in use");
     }
+    assertRefused(JarProcess.run(List.of("-Dvertx-domains.metrics=yes"), "run", HELLO),
+      "vertx-domains.metrics: must be true or false, got 'yes'");
     assertRefused(JarProcess.run(List.of("-Dvertx-domains.management.host=192.0.2.10"), "run", HELLO),
       "management endpoint 192.0.2.10:9191: cannot listen on that address: it is not an address of this machine");
     JarProcess.Result nobody = JarProcess.run(List.of(), "list", "-port", Integer.toString(JarProcess.freePort()));
@@ -251,8 +253,8 @@ class LauncherIT {
     int management = JarProcess.freePort();
     Path conf = Files.writeString(dir.resolve("hello.json"),
       "{\"http.port\": " + port + ", \"http.host\": \"127.0.0.1\", \"supervisor\": {\"killTimeoutMs\": 2000}}");
-    try (JarProcess process = JarProcess.start("hello", List.of("-Dvertx-domains.management.port=" + management),
-      "run", HELLO, "-instances", "2", "-conf", conf.toString())) {
+    try (JarProcess process = JarProcess.start("hello", List.of("-Dvertx-domains.management.port=" + management,
+      "-Dvertx-domains.metrics=true"), "run", HELLO, "-instances", "2", "-conf", conf.toString())) {
       process.awaitLine("Succeeded in deploying verticle", 60);
       // Health on the management endpoint: live, and ready once both workers run.
       JarProcess.awaitJson(management, "/health/live", json -> "UP".equals(json.getString("status")), "liveness");
@@ -276,6 +278,19 @@ class LauncherIT {
       assertEquals(200, ok.statusCode());
       assertEquals("ok", ok.body());
 
+      // Metrics (the switch is on): Prometheus text on the management endpoint, the supervisor's meters in it.
+      URI metrics = URI.create("http://127.0.0.1:" + management + "/metrics");
+      String recycles = "vertx_domains_recycles_total{verticle=\"" + HELLO + "\"} 1.0";
+      String scraped = "";
+      for (long deadline = System.nanoTime() + 30_000_000_000L; System.nanoTime() < deadline; ) {
+        scraped = http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body();
+        if (scraped.contains(recycles)) {
+          break;
+        }
+        Thread.sleep(100); // polling another process's scrape endpoint, bounded
+      }
+      assertTrue(scraped.contains(recycles), scraped);
+      assertTrue(scraped.contains("vertx_domains_workers{state=\"running\"} 2.0"), scraped);
       // The default log pattern prints MDC fields only where they are set.
       assertTrue(process.output().lines().noneMatch(l -> l.contains("deployment= ") || l.contains("worker= ")
         || l.contains("domain= ")), process.output());
