@@ -219,7 +219,7 @@ public class DomainsApplication extends VertxApplication implements VertxApplica
   public VertxBuilder createVertxBuilder(VertxOptions options) {
     VertxBuilder builder = Vertx.builder().with(options);
     if (clustered) {
-      return new JoinReportingBuilder(builder.withClusterManager(services.clusterManager()));
+      return new LauncherVertxBuilder(builder.withClusterManager(services.clusterManager()), options);
     }
     return builder;
   }

@@ -266,9 +266,8 @@ public class DomainsLauncher extends Launcher {
     VertxBuilder builder = super.createVertxBuilder(options);
     if (clustered) {
       builder.withClusterManager(services.clusterManager());
-      return new JoinReportingBuilder(builder);
     }
-    return builder;
+    return new LauncherVertxBuilder(builder, options);
   }
 
   @Override

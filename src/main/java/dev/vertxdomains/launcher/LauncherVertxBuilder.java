@@ -9,12 +9,19 @@ import io.vertx.core.spi.VertxTracerFactory;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.core.transport.Transport;
 
-/** Reports a failed cluster join in one line, before Vert.x's launcher logs it with a trace and carries on. */
-final class JoinReportingBuilder implements VertxBuilder {
+/**
+ * The launchers' Vert.x builder: reports a failed cluster join in one line (before Vert.x's launcher logs it with a
+ * trace and carries on), and takes a metrics factory only when metrics are enabled. Vert.x's legacy launcher hands
+ * any {@code VertxMetricsFactory} on the class path to the builder, which then creates metrics even when they are
+ * disabled: with vertx-micrometer-metrics in the fat jar, every process would pay for metrics nobody asked for.
+ */
+final class LauncherVertxBuilder implements VertxBuilder {
   private final VertxBuilder delegate;
+  private final VertxOptions options;
 
-  JoinReportingBuilder(VertxBuilder delegate) {
+  LauncherVertxBuilder(VertxBuilder delegate, VertxOptions options) {
     this.delegate = delegate;
+    this.options = options;
   }
 
   @Override
@@ -25,7 +32,9 @@ final class JoinReportingBuilder implements VertxBuilder {
 
   @Override
   public VertxBuilder withMetrics(VertxMetricsFactory factory) {
-    delegate.withMetrics(factory);
+    if (options.getMetricsOptions() != null && options.getMetricsOptions().isEnabled()) {
+      delegate.withMetrics(factory);
+    }
     return this;
   }
 
