@@ -144,6 +144,9 @@ public class DomainsApplication extends VertxApplication implements VertxApplica
   public int launch() {
     ProcessServices.hazelcastLogsThroughSlf4j();
     String problem = check(args);
+    if (problem == null && clustered) {
+      problem = ProcessServices.checkMembers();
+    }
     if (problem != null) {
       ProcessServices.fail(problem, ProcessServices.BAD_INPUT);
       return ProcessServices.BAD_INPUT;

@@ -94,6 +94,11 @@ public class DomainsLauncher extends Launcher {
     DomainsLauncher launcher = new DomainsLauncher();
     launcher.clustered = args.length > 0 && (args[0].equals("bare") || java.util.Arrays.stream(args)
       .anyMatch(a -> a.equals("-cluster") || a.equals("--cluster") || a.equals("-ha") || a.equals("--ha")));
+    String members = launcher.clustered ? ProcessServices.checkMembers() : null;
+    if (members != null) {
+      fail(members, BAD_INPUT);
+      return;
+    }
     try {
       launcher.dispatch(args);
     } catch (IllegalArgumentException e) {

@@ -150,11 +150,68 @@ final class ProcessServices {
   /** The Hazelcast cluster manager of a clustered start (exits with one line on a bad cluster setting). */
   HazelcastClusterManager clusterManager() {
     try {
-      clusterManager = ClusterConfig.clusterManager(System.getenv(), System.getProperties());
+      // Hazelcast takes no port range in a member: give it the members one by one.
+      Properties properties = (Properties) System.getProperties().clone();
+      properties.setProperty(ClusterConfig.MEMBERS, expandMembers(members()));
+      clusterManager = ClusterConfig.clusterManager(System.getenv(), properties);
     } catch (IllegalArgumentException e) {
       fail(e.getMessage(), BAD_INPUT);
     }
     return clusterManager;
+  }
+
+  /** The most ports one member's range may name. */
+  static final int MAX_PORT_RANGE = 100;
+
+  /** Checks the cluster members setting of a clustered start; returns the problem, or {@code null}. */
+  static String checkMembers() {
+    try {
+      expandMembers(members());
+      return null;
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    }
+  }
+
+  /**
+   * The members, each {@code host}, {@code host:port} or {@code host:port-port} (an IPv6 address in brackets), with
+   * ranges written out as one member per port.
+   *
+   * @throws IllegalArgumentException naming the setting and the member that is wrong
+   */
+  static String expandMembers(String members) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (String raw : members.split(",", -1)) {
+      String member = raw.trim();
+      java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?)(?::(\\d{1,5})(?:-(\\d{1,5}))?)?")
+        .matcher(member);
+      if (!m.matches()) {
+        throw badMember(member, "not host, host:port or host:port-port");
+      }
+      String host = m.group(1);
+      if (m.group(3) == null) {
+        out.add(host);
+        continue;
+      }
+      int first = Integer.parseInt(m.group(3));
+      int last = m.group(4) == null ? first : Integer.parseInt(m.group(4));
+      if (first < 1 || last > 65535 || last < first) {
+        throw badMember(member, "ports must be from 1 to 65535, the range low to high");
+      }
+      if (last - first + 1 > MAX_PORT_RANGE) {
+        throw badMember(member, "a range may name at most " + MAX_PORT_RANGE + " ports");
+      }
+      for (int port = first; port <= last; port++) {
+        out.add(host + ":" + port);
+      }
+    }
+    return String.join(",", out);
+  }
+
+  private static IllegalArgumentException badMember(String member, String why) {
+    return new IllegalArgumentException(ClusterConfig.MEMBERS + ": '" + member + "' " + why
+      + " (comma-separated: host, host:port or host:port-port)");
   }
 
   /** A main verticle will be deployed: the endpoint's address is logged once it runs. */

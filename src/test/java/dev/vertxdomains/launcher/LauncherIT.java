@@ -157,6 +157,24 @@ class LauncherIT {
   }
 
   @Test
+  @DisplayName("cluster members: a port range works (Hazelcast takes none), a malformed member is one line, exit 2")
+  void memberForms() throws Exception {
+    assertOneLineFailure(run(List.of("-Dvertx-domains.cluster.members=127.0.0.1:5701-57o3"), "bare"),
+      DomainsLauncher.BAD_INPUT, "vertx-domains.cluster.members: '127.0.0.1:5701-57o3' not host, host:port or "
+        + "host:port-port");
+    int port = JarProcess.freePort();
+    int management = JarProcess.freePort();
+    try (JarProcess node = JarProcess.start("range", List.of("-Dvertx-domains.management.port=" + management,
+      "-Dvertx-domains.cluster.port=" + port, "-Dvertx-domains.cluster.members=127.0.0.1:" + port + "-" + (port + 2)),
+      "bare", "-cluster-host", "127.0.0.1")) {
+      node.awaitLine("Management endpoint on", 90);
+      JarProcess.awaitJson(management, "/workers?scope=cluster", json -> "cluster".equals(json.getString("scope")),
+        "the cluster view");
+      assertTrue(node.output().lines().noneMatch(l -> l.contains("NumberFormatException")), node.output());
+    }
+  }
+
+  @Test
   @DisplayName("the main deployment gives up (giveUp: stop): the process exits with the deployment's exitCode, "
     + "or stays up with -Dvertx-domains.exit-on-give-up=false")
   void mainDeploymentGivesUp() throws Exception {
