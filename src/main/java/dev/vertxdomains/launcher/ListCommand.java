@@ -117,7 +117,7 @@ public class ListCommand extends DefaultCommand {
       throw exit(where + ": " + printable(oneLine(String.valueOf(body.getValue("error", "HTTP " + response.statusCode())))),
         UNREACHABLE);
     }
-    out.print(table(body.getJsonArray("workers", new JsonArray())));
+    out.print(table(body.getJsonArray("workers", new JsonArray()), body.getJsonObject("nodes", new JsonObject())));
     if (cluster) {
       out.print(safety(body.getValue("safe")));
     }
@@ -136,6 +136,14 @@ public class ListCommand extends DefaultCommand {
 
   /** The workers as an aligned text table, one row per worker, a header first. */
   static String table(JsonArray workers) {
+    return table(workers, new JsonObject());
+  }
+
+  /**
+   * The workers as an aligned text table; {@code nodes} (node id → host, managementPort, pid) turns the NODE column
+   * into an address an operator can act on.
+   */
+  static String table(JsonArray workers, JsonObject nodes) {
     List<String[]> rows = new ArrayList<>();
     rows.add(COLUMNS);
     for (int i = 0; i < workers.size(); i++) {
@@ -143,7 +151,7 @@ public class ListCommand extends DefaultCommand {
       String[] row = {
         shortId(text(w, "deployment", "-")) + " " + simpleName(text(w, "verticle", "")),
         shortWorker(text(w, "worker", "-")) + "#" + number(w, "generation"),
-        shortId(text(w, "node", "-")),
+        node(text(w, "node", "-"), nodes),
         text(w, "state", "-"),
         String.valueOf(number(w, "restarts")),
         uptime(number(w, "uptimeMillis")),
@@ -172,6 +180,15 @@ public class ListCommand extends DefaultCommand {
       out.append("(no supervised workers)\n");
     }
     return out.toString();
+  }
+
+  /** {@code host:port pid N} when the node's address is known, else its id (shortened). */
+  static String node(String id, JsonObject nodes) {
+    Object entry = nodes.getValue(id);
+    if (entry instanceof JsonObject address && address.getValue("host") != null) {
+      return address.getValue("host") + ":" + address.getValue("managementPort") + " pid " + address.getValue("pid");
+    }
+    return shortId(id);
   }
 
   /** A field as text, whatever its JSON type (a process of another version may send other types). */

@@ -5,6 +5,7 @@ import dev.vertxdomains.cluster.ClusterConfig;
 import dev.vertxdomains.cluster.ClusterView;
 import dev.vertxdomains.management.Health;
 import dev.vertxdomains.management.ManagementServer;
+import dev.vertxdomains.management.NodeDirectory;
 import dev.vertxdomains.supervisor.Supervisor;
 import dev.vertxdomains.supervisor.SupervisorOptions;
 import io.vertx.core.DeploymentOptions;
@@ -280,6 +281,16 @@ final class ProcessServices {
       int port = ManagementServer.start(vertx, settings.host(), settings.port(), node, view, health, metrics)
         .await(30, TimeUnit.SECONDS).actualPort();
       managementAddress = "http://" + settings.host() + ":" + port + "/workers";
+      if (view != null) {
+        // Where operators reach this node: the management address, or the machine's cluster address when the
+        // endpoint listens on loopback or every interface.
+        String host = settings.host();
+        if (host.equals("0.0.0.0") || host.equals("::") || host.startsWith("127.") || host.equals("localhost")
+          || host.equals("::1") || host.equals("[::1]")) {
+          host = clusterManager.getNodeInfo() != null ? clusterManager.getNodeInfo().host() : host;
+        }
+        NodeDirectory.publish(vertx, view.nodeId(), host, port);
+      }
       if (!deploysMainVerticle) {
         // bare: nothing to deploy; the endpoint is what there is to see.
         LOG.info("Management endpoint on {}", managementAddress);

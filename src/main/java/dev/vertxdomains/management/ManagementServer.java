@@ -29,8 +29,8 @@ import java.util.Set;
  *       {@code {"node": ..., "scope": "local", "workers": [WorkerInfo JSON, ...]}};</li>
  *   <li>{@code GET /workers?scope=cluster}: every node's workers, from the cluster view given to {@link #start(Vertx, String, int, String, ClusterView)}
  *       ({@code "scope": "cluster"}), and {@code "safe"}: whether every piece of cluster data has its backups, so
- *       that losing one node loses nothing (see {@link ClusterView#isSafe()}); 409 when the process is not
- *       clustered.</li>
+ *       that losing one node loses nothing (see {@link ClusterView#isSafe()}), and {@code "nodes"}: where each node
+ *       can be reached (see {@link NodeDirectory}); 409 when the process is not clustered.</li>
  *   <li>{@code GET /health/live} and {@code GET /health/ready}: the process's {@link Health} (200 UP, 503 DOWN), when
  *       one is given to {@link #start(Vertx, String, int, String, ClusterView, Health)}.</li>
  *   <li>{@code GET /metrics}: Prometheus metrics (Vert.x's and {@link SupervisorMetrics}), when the process runs
@@ -201,7 +201,9 @@ public final class ManagementServer {
       }
     }
     Future<Boolean> safe = cluster != null && scope.equals("cluster") ? cluster.isSafe() : Future.succeededFuture();
-    Future.all(workers, safe).onComplete(ar -> {
+    Future<java.util.Map<String, JsonObject>> nodes = cluster != null && scope.equals("cluster")
+      ? NodeDirectory.nodes(vertx, 1000) : Future.succeededFuture();
+    Future.all(workers, safe, nodes).onComplete(ar -> {
       if (ar.failed()) {
         LOG.warn("Cannot read the {} worker list", scope, ar.cause());
         reply(request, 503, error("the " + scope + " worker list is unavailable"));
@@ -212,6 +214,11 @@ public final class ManagementServer {
       JsonObject body = new JsonObject().put("node", node).put("scope", scope).put("workers", list);
       if (safe.result() != null) {
         body.put("safe", safe.result());
+      }
+      if (nodes.result() != null) {
+        JsonObject byId = new JsonObject();
+        nodes.result().forEach(byId::put);
+        body.put("nodes", byId);
       }
       reply(request, 200, body);
     });

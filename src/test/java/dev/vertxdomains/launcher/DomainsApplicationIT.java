@@ -107,6 +107,8 @@ class DomainsApplicationIT {
       JarProcess.Result list = JarProcess.run(List.of(), "list", "-cluster", "-port", Integer.toString(management));
       assertEquals(0, list.code(), list.output());
       assertTrue(list.output().lines().anyMatch(l -> l.matches("safe: (yes|NO) .*")), list.output());
+      // The node as an address to act on: host, management port, pid.
+      assertTrue(list.output().contains(":" + management + " pid " + process.process().pid() + " "), list.output());
     }
   }
 }

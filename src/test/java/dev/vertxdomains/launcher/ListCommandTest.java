@@ -28,6 +28,19 @@ class ListCommandTest {
   }
 
   @Test
+  @DisplayName("list -cluster: a node's address (host, management port, pid) when known, else its short id")
+  void nodeAddresses() {
+    String id = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    JsonObject worker = new JsonObject().put("deployment", "1").put("verticle", "A").put("worker", "1/1")
+      .put("generation", 1).put("node", id).put("state", "running");
+    String known = ListCommand.table(new JsonArray().add(worker), new JsonObject().put(id, new JsonObject()
+      .put("host", "10.0.0.5").put("managementPort", 9191).put("pid", 4242)));
+    assertTrue(known.contains(" 10.0.0.5:9191 pid 4242 "), known);
+    String unknown = ListCommand.table(new JsonArray().add(worker), new JsonObject());
+    assertTrue(unknown.contains(" 0f8fad5b "), unknown);
+  }
+
+  @Test
   @DisplayName("list -cluster says whether a node may be stopped")
   void safety() {
     assertTrue(ListCommand.safety(true).startsWith("safe: yes"));
