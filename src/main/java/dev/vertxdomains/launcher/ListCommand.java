@@ -203,8 +203,9 @@ public class ListCommand extends DefaultCommand {
 
   /**
    * Text safe for a terminal: control characters (ESC, BEL, CR, ... including C1 and DEL), invisible format
-   * characters (bidirectional overrides), lone surrogates and unassigned code points are stripped, so that nothing taken from an exception message can move
-   * the cursor, recolour or retitle the operator's terminal, or reorder what it shows.
+   * characters (bidirectional overrides), lone surrogates and unassigned code points are stripped, so that nothing
+   * taken from an exception message can move the cursor, recolour or retitle the operator's terminal, or reorder
+   * what it shows.
    */
   static String printable(String text) {
     if (text == null) {

@@ -104,14 +104,19 @@ final class ProcessServices {
 
   /** Whether to exit when the main deployment gave up, from {@value #EXIT_ON_GIVE_UP_PROPERTY} or its variable. */
   static boolean exitOnGiveUp(Map<String, String> env, Properties properties) {
-    String value = ManagementSettings.value(EXIT_ON_GIVE_UP_PROPERTY, env, properties);
-    if (value == null || value.trim().equalsIgnoreCase("true")) {
-      return true;
+    return flag(EXIT_ON_GIVE_UP_PROPERTY, true, env, properties);
+  }
+
+  /** A true/false setting from its property, else its environment variable, else {@code fallback}. */
+  private static boolean flag(String property, boolean fallback, Map<String, String> env, Properties properties) {
+    String value = ManagementSettings.value(property, env, properties);
+    if (value == null) {
+      return fallback;
     }
-    if (value.trim().equalsIgnoreCase("false")) {
-      return false;
+    if (value.trim().equalsIgnoreCase("true") || value.trim().equalsIgnoreCase("false")) {
+      return Boolean.parseBoolean(value.trim());
     }
-    throw new IllegalArgumentException(EXIT_ON_GIVE_UP_PROPERTY + ": must be true or false, got '" + value + "'");
+    throw new IllegalArgumentException(property + ": must be true or false, got '" + value + "'");
   }
 
   /** Whether the classes {@link MetricsSupport} needs are on the class path (checked without loading it). */
@@ -128,14 +133,7 @@ final class ProcessServices {
 
   /** Whether metrics are on, from {@value #METRICS_PROPERTY} or its variable (default off). */
   static boolean metricsEnabled(Map<String, String> env, Properties properties) {
-    String value = ManagementSettings.value(METRICS_PROPERTY, env, properties);
-    if (value == null || value.trim().equalsIgnoreCase("false")) {
-      return false;
-    }
-    if (value.trim().equalsIgnoreCase("true")) {
-      return true;
-    }
-    throw new IllegalArgumentException(METRICS_PROPERTY + ": must be true or false, got '" + value + "'");
+    return flag(METRICS_PROPERTY, false, env, properties);
   }
 
   /** Before Vert.x starts: the bounded join when clustered, metrics when switched on. */

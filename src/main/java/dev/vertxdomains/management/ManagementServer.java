@@ -27,7 +27,7 @@ import java.util.Set;
  * <ul>
  *   <li>{@code GET /workers}: this process's supervised workers:
  *       {@code {"node": ..., "scope": "local", "workers": [WorkerInfo JSON, ...]}};</li>
- *   <li>{@code GET /workers?scope=cluster}: every node's workers, from the cluster view given to {@link #start(Vertx, String, int, String, ClusterView)}
+ *   <li>{@code GET /workers?scope=cluster}: every node's workers, from the cluster view given to {@code start}
  *       ({@code "scope": "cluster"}), and {@code "safe"}: whether every piece of cluster data has its backups, so
  *       that losing one node loses nothing (see {@link ClusterView#isSafe()}), and {@code "nodes"}: where each node
  *       can be reached (see {@link NodeDirectory}); 409 when the process is not clustered.</li>

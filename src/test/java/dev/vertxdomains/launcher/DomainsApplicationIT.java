@@ -66,26 +66,18 @@ class DomainsApplicationIT {
   @Test
   @DisplayName("bad input, a start that fails: one line, the legacy launcher's exit codes")
   void failures() throws Exception {
-    assertOneLine(JarProcess.run(command(List.of(), HELLO, "-instances", "abc")), 2,
+    LauncherIT.assertOneLineFailure(JarProcess.run(command(List.of(), HELLO, "-instances", "abc")), 2,
       "-instances: must be an integer of at least 1, got 'abc'");
-    assertOneLine(JarProcess.run(command(List.of(), HELLO, "-bogus")), 2, "unknown option '-bogus'");
-    assertOneLine(JarProcess.run(command(List.of(), HELLO, "-deployment-options", "{\"instances\": 0}")), 2,
+    LauncherIT.assertOneLineFailure(JarProcess.run(command(List.of(), HELLO, "-bogus")), 2, "unknown option '-bogus'");
+    LauncherIT.assertOneLineFailure(JarProcess.run(command(List.of(), HELLO, "-deployment-options", "{\"instances\": 0}")), 2,
       "-deployment-options: instances must be an integer of at least 1, got 0");
-    assertOneLine(JarProcess.run(command(List.of("-Dvertx-domains.supervisor.maxRestarts=-1"), HELLO)), 2,
+    LauncherIT.assertOneLineFailure(JarProcess.run(command(List.of("-Dvertx-domains.supervisor.maxRestarts=-1"), HELLO)), 2,
       "supervisor.maxRestarts from -Dvertx-domains.supervisor.maxRestarts: must be from 0 to 2147483647, got -1");
-    assertOneLine(JarProcess.run(command(List.of("-Dvertx-domains.management.port=0"),
+    LauncherIT.assertOneLineFailure(JarProcess.run(command(List.of("-Dvertx-domains.management.port=0"),
         BadVerticles.FailingStart.class.getName())), 15,
       "could not deploy supervised:" + BadVerticles.FailingStart.class.getName() + ": start failed on purpose");
-    assertOneLine(JarProcess.run(command(List.of("-Dvertx-domains.management.port=0"), "com.example.Nope")), 15,
+    LauncherIT.assertOneLineFailure(JarProcess.run(command(List.of("-Dvertx-domains.management.port=0"), "com.example.Nope")), 15,
       "could not deploy supervised:com.example.Nope: no such class com.example.Nope");
-  }
-
-  private static void assertOneLine(JarProcess.Result run, int code, String expected) {
-    assertEquals(code, run.code(), run.output());
-    List<String> lines = run.output().lines().filter(l -> !l.contains("supervisor.")
-      || l.startsWith("vertx-domains: ")).filter(l -> !l.contains("d.vertxdomains.supervisor.")).toList();
-    assertEquals(1, lines.size(), "one line besides the supervisor's:\n" + run.output());
-    assertTrue(lines.get(0).startsWith("vertx-domains: " + expected), run.output());
   }
 
   @Test

@@ -71,7 +71,7 @@ class LauncherIT {
    * A failed start prints its one line and no stack trace at the default log level. Lines the supervisor logs about
    * the worker it tried to start are its own business (issue 15, point 6, supervisor half) and not counted here.
    */
-  private static void assertOneLineFailure(JarProcess.Result run, int code, String expected) {
+  static void assertOneLineFailure(JarProcess.Result run, int code, String expected) {
     assertEquals(code, run.code(), run.output());
     List<String> lines = run.output().lines().filter(l -> !l.contains("dev.vertxdomains.supervisor.")
       && !l.contains("d.vertxdomains.supervisor.")).toList();

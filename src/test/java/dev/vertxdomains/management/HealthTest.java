@@ -1,10 +1,9 @@
 package dev.vertxdomains.management;
 
+import dev.vertxdomains.launcher.BadVerticles;
 import dev.vertxdomains.supervisor.Supervisor;
 import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
@@ -26,21 +25,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Liveness and readiness on a real management endpoint, with real supervised deployments. */
 class HealthTest {
-
-  /** Starts and runs. */
-  public static class Runs extends VerticleBase {
-  }
-
-  /** Crashes outside any request domain a moment after every start: its supervisor gives up. */
-  public static class Crashes extends VerticleBase {
-    @Override
-    public Future<?> start() {
-      vertx.setTimer(20, id -> {
-        throw new IllegalStateException("crashed on purpose");
-      });
-      return Future.succeededFuture();
-    }
-  }
 
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
     .connectTimeout(Duration.ofSeconds(5)).build();
@@ -132,7 +116,7 @@ class HealthTest {
     JsonObject starting = awaitReady(503, json -> true);
     assertEquals("DOWN", starting.getString("status"), starting.encode());
 
-    Supervisor.deploy(vertx, Runs.class.getName(), new DeploymentOptions().setInstances(2))
+    Supervisor.deploy(vertx, BadVerticles.Idle.class.getName(), new DeploymentOptions().setInstances(2))
       .await(30, TimeUnit.SECONDS);
     main.complete();
     JsonObject up = awaitReady(200, json -> true);
@@ -140,9 +124,9 @@ class HealthTest {
     assertEquals(2, up.getJsonArray("checks").getJsonObject(0).getJsonObject("data").getInteger("workers"),
       up.encode());
 
-    Supervisor.deploy(vertx, Crashes.class.getName(), new DeploymentOptions().setConfig(new JsonObject()
+    Supervisor.deploy(vertx, BadVerticles.CrashesAfterStart.class.getName(), new DeploymentOptions().setConfig(new JsonObject()
       .put("supervisor", new JsonObject().put("maxRestarts", 0).put("backoffMinMs", 10)))).await(30, TimeUnit.SECONDS);
     JsonObject down = awaitReady(503, json -> json.encode().contains("gave up"));
-    assertTrue(down.encode().contains(Crashes.class.getName()), down.encode());
+    assertTrue(down.encode().contains(BadVerticles.CrashesAfterStart.class.getName()), down.encode());
   }
 }

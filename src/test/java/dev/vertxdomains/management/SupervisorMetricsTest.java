@@ -1,5 +1,6 @@
 package dev.vertxdomains.management;
 
+import dev.vertxdomains.launcher.BadVerticles;
 import dev.vertxdomains.supervisor.Supervisor;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -105,9 +106,9 @@ class SupervisorMetricsTest {
     assertTrue(value(after, "vertx_domains_recycle_seconds_sum{verticle=\"" + HELLO + "\"}") > 0, after);
     assertTrue(after.contains("vertx_http_server_requests_total"), "Vert.x's own HTTP metrics:\n" + after);
 
-    Supervisor.deploy(vertx, HealthTest.Crashes.class.getName(), new DeploymentOptions().setConfig(new JsonObject()
+    Supervisor.deploy(vertx, BadVerticles.CrashesAfterStart.class.getName(), new DeploymentOptions().setConfig(new JsonObject()
       .put("supervisor", new JsonObject().put("maxRestarts", 0)))).await(30, TimeUnit.SECONDS);
-    awaitMetrics(m -> value(m, "vertx_domains_give_ups_total{verticle=\"" + HealthTest.Crashes.class.getName()
+    awaitMetrics(m -> value(m, "vertx_domains_give_ups_total{verticle=\"" + BadVerticles.CrashesAfterStart.class.getName()
       + "\"}") == 1.0, "one give-up");
   }
 }
