@@ -114,9 +114,13 @@ public class ListCommand extends DefaultCommand {
         UNREACHABLE);
     }
     if (response.statusCode() != 200) {
-      throw exit(where + ": " + body.getString("error", "HTTP " + response.statusCode()), UNREACHABLE);
+      throw exit(where + ": " + printable(oneLine(String.valueOf(body.getValue("error", "HTTP " + response.statusCode())))),
+        UNREACHABLE);
     }
-    out.print(table(body.getJsonArray("workers", new JsonArray())));
+    out.print(table(body.getJsonArray("workers", new JsonArray()), body.getJsonObject("nodes", new JsonObject())));
+    if (cluster) {
+      out.print(safety(body.getValue("safe")));
+    }
     out.flush();
   }
 
@@ -132,19 +136,31 @@ public class ListCommand extends DefaultCommand {
 
   /** The workers as an aligned text table, one row per worker, a header first. */
   static String table(JsonArray workers) {
+    return table(workers, new JsonObject());
+  }
+
+  /**
+   * The workers as an aligned text table; {@code nodes} (node id → host, managementPort, pid) turns the NODE column
+   * into an address an operator can act on.
+   */
+  static String table(JsonArray workers, JsonObject nodes) {
     List<String[]> rows = new ArrayList<>();
     rows.add(COLUMNS);
     for (int i = 0; i < workers.size(); i++) {
       JsonObject w = workers.getJsonObject(i);
-      rows.add(new String[] {
-        shortId(w.getString("deployment", "-")) + " " + simpleName(w.getString("verticle", "")),
-        shortWorker(w.getString("worker", "-")) + "#" + w.getInteger("generation", 0),
-        shortId(w.getString("node", "-")),
-        w.getString("state", "-"),
-        String.valueOf(w.getLong("restarts", 0L)),
-        uptime(w.getLong("uptimeMillis", 0L)),
-        oneLine(w.getString("lastError"))
-      });
+      String[] row = {
+        shortId(text(w, "deployment", "-")) + " " + simpleName(text(w, "verticle", "")),
+        shortWorker(text(w, "worker", "-")) + "#" + number(w, "generation"),
+        node(text(w, "node", "-"), nodes),
+        text(w, "state", "-"),
+        String.valueOf(number(w, "restarts")),
+        uptime(number(w, "uptimeMillis")),
+        oneLine(text(w, "lastError", null))
+      };
+      for (int c = 0; c < row.length; c++) {
+        row[c] = printable(row[c]);
+      }
+      rows.add(row);
     }
     int[] widths = new int[COLUMNS.length];
     for (String[] row : rows) {
@@ -164,6 +180,57 @@ public class ListCommand extends DefaultCommand {
       out.append("(no supervised workers)\n");
     }
     return out.toString();
+  }
+
+  /** {@code host:port pid N} when the node's address is known, else its id (shortened). */
+  static String node(String id, JsonObject nodes) {
+    Object entry = nodes.getValue(id);
+    if (entry instanceof JsonObject address && address.getValue("host") != null) {
+      return address.getValue("host") + ":" + address.getValue("managementPort") + " pid " + address.getValue("pid");
+    }
+    return shortId(id);
+  }
+
+  /** A field as text, whatever its JSON type (a process of another version may send other types). */
+  private static String text(JsonObject json, String key, String fallback) {
+    Object value = json.getValue(key);
+    return value == null ? fallback : String.valueOf(value);
+  }
+
+  private static long number(JsonObject json, String key) {
+    return json.getValue(key) instanceof Number n ? n.longValue() : 0L;
+  }
+
+  /**
+   * Text safe for a terminal: control characters (ESC, BEL, CR, ... including C1 and DEL), invisible format
+   * characters (bidirectional overrides), lone surrogates and unassigned code points are stripped, so that nothing
+   * taken from an exception message can move the cursor, recolour or retitle the operator's terminal, or reorder
+   * what it shows.
+   */
+  static String printable(String text) {
+    if (text == null) {
+      return null;
+    }
+    StringBuilder out = new StringBuilder(text.length());
+    text.codePoints().forEach(c -> {
+      int type = Character.getType(c);
+      if (!Character.isISOControl(c) && type != Character.FORMAT && type != Character.SURROGATE
+        && type != Character.UNASSIGNED) {
+        out.appendCodePoint(c);
+      }
+    });
+    return out.toString();
+  }
+
+  /** The line under a cluster table: whether a node may be stopped now (see the README, Cluster). */
+  static String safety(Object safe) {
+    if (Boolean.TRUE.equals(safe)) {
+      return "safe: yes (every piece of cluster data has its backups; a node may be stopped)\n";
+    }
+    if (Boolean.FALSE.equals(safe)) {
+      return "safe: NO (backups are still migrating; stopping a node now can lose what it ran)\n";
+    }
+    return "safe: unknown (the process did not say)\n";
   }
 
   /** Cluster ids are UUIDs: their first 8 characters tell them apart in a table. */

@@ -22,7 +22,17 @@ import java.util.Properties;
  *       ({@code killTimeoutMs} → {@code VERTX_DOMAINS_SUPERVISOR_KILL_TIMEOUT_MS});</li>
  *   <li>system properties {@code -Dvertx-domains.supervisor.<key>=value}.</li>
  * </ol>
- * Keys starting with {@code //} are comments.
+ * Keys starting with {@code //} are comments. A bad value's message names the key and the layer it came from
+ * ({@code supervisor.killTimeoutMs from conf/supervisor.json: must be at least 1, got -7}).
+ * <p>
+ * The defaults file is {@value #DEFAULTS_FILE} resolved against the working directory, and is skipped when absent
+ * there (the built-in defaults apply: they are the file's values); {@code -D}{@value #DEFAULTS_PROPERTY}{@code =path}
+ * names another one, which must exist.
+ * <p>
+ * Why not vertx-config's {@code ConfigRetriever} (file, json, env and sys stores): it needs a running Vert.x
+ * instance and answers asynchronously, while these settings are validated before Vert.x starts (bad input must fail
+ * in one line, before anything listens); and its merged result no longer says which store a value came from, which
+ * every message here names.
  */
 final class SupervisorSettings {
 
@@ -41,26 +51,54 @@ final class SupervisorSettings {
    */
   static JsonObject apply(JsonObject config, Map<String, String> env, Properties properties) {
     JsonObject merged = readDefaults(properties);
+    // Where each key's winning value came from, for the messages.
+    Map<String, String> source = new java.util.HashMap<>();
+    String defaults = properties.getProperty(DEFAULTS_PROPERTY, DEFAULTS_FILE);
+    merged.fieldNames().forEach(key -> source.put(key, defaults));
     Object fromConf = config.getValue(SupervisorOptions.CONFIG_KEY);
     if (fromConf != null && !(fromConf instanceof JsonObject)) {
       throw new IllegalArgumentException("-conf: \"" + SupervisorOptions.CONFIG_KEY + "\" must be a JSON object");
     }
     if (fromConf != null) {
       merged.mergeIn((JsonObject) fromConf);
+      ((JsonObject) fromConf).fieldNames().forEach(key -> source.put(key, "-conf"));
     }
     env.forEach((name, value) -> {
       if (name.startsWith(ENV_PREFIX)) {
-        merged.put(camel(name.substring(ENV_PREFIX.length())), typed(value));
+        String key = camel(name.substring(ENV_PREFIX.length()));
+        merged.put(key, typed(value));
+        source.put(key, "environment " + name);
       }
     });
     for (String name : properties.stringPropertyNames()) {
       if (name.startsWith(PROPERTY_PREFIX)) {
-        merged.put(name.substring(PROPERTY_PREFIX.length()), typed(properties.getProperty(name)));
+        String key = name.substring(PROPERTY_PREFIX.length());
+        merged.put(key, typed(properties.getProperty(name)));
+        source.put(key, "-D" + name);
       }
     }
     merged.fieldNames().removeIf(key -> key.startsWith("//"));
-    SupervisorOptions.fromJson(merged); // validates: names the key and what is allowed
+    try {
+      SupervisorOptions.fromJson(merged); // validates: names the key and what is allowed
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(withSource(e.getMessage(), source));
+    }
     return config.put(SupervisorOptions.CONFIG_KEY, merged);
+  }
+
+  /** {@code supervisor.key: ...} → {@code supervisor.key from <layer>: ...}. */
+  static String withSource(String message, Map<String, String> source) {
+    String prefix = SupervisorOptions.CONFIG_KEY + ".";
+    if (message == null || !message.startsWith(prefix)) {
+      return message;
+    }
+    int colon = message.indexOf(':');
+    if (colon < 0) {
+      return message;
+    }
+    String key = message.substring(prefix.length(), colon);
+    String layer = source.get(key);
+    return layer == null ? message : message.substring(0, colon) + " from " + layer + message.substring(colon);
   }
 
   private static JsonObject readDefaults(Properties properties) {

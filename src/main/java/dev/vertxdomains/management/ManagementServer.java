@@ -4,28 +4,45 @@ import dev.vertxdomains.cluster.ClusterView;
 import dev.vertxdomains.supervisor.Supervisor;
 import dev.vertxdomains.supervisor.WorkerInfo;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.HostAndPort;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The management endpoint of a process: read-only JSON over HTTP, bound to {@value #DEFAULT_HOST} unless configured.
  * <ul>
  *   <li>{@code GET /workers}: this process's supervised workers:
  *       {@code {"node": ..., "scope": "local", "workers": [WorkerInfo JSON, ...]}};</li>
- *   <li>{@code GET /workers?scope=cluster}: every node's workers, from the cluster view given to {@link #start}
+ *   <li>{@code GET /workers?scope=cluster}: every node's workers, from the cluster view given to {@code start}
  *       ({@code "scope": "cluster"}), and {@code "safe"}: whether every piece of cluster data has its backups, so
- *       that losing one node loses nothing (see {@link ClusterView#isSafe()}); 409 when the process is not
- *       clustered.</li>
+ *       that losing one node loses nothing (see {@link ClusterView#isSafe()}), and {@code "nodes"}: where each node
+ *       can be reached (see {@link NodeDirectory}); 409 when the process is not clustered.</li>
+ *   <li>{@code GET /health/live} and {@code GET /health/ready}: the process's {@link Health} (200 UP, 503 DOWN), when
+ *       one is given to {@link #start(Vertx, String, int, String, ClusterView, Health)}.</li>
+ *   <li>{@code GET /metrics}: Prometheus metrics (Vert.x's and {@link SupervisorMetrics}), when the process runs
+ *       with them.</li>
  * </ul>
  * Anything else answers 404; other methods 405. Nothing in an answer comes from a request, so nothing leaks.
+ * <p>
+ * Bound to a loopback address (the default), it answers only requests whose {@code Host} header names the bound
+ * address or a loopback name ({@code localhost}, {@code 127.0.0.1}, {@code [::1]}, with or without a port), or that
+ * carry no {@code Host} at all (HTTP/1.0 tools); any other host answers 421 Misdirected Request. A web page cannot
+ * then read the endpoint through DNS rebinding (a name of the attacker's that resolves to 127.0.0.1 still sends that
+ * name as {@code Host}). Bound to another address, the operator has exposed it on purpose and every host is answered.
  */
 public final class ManagementServer {
 
@@ -39,15 +56,56 @@ public final class ManagementServer {
   private final Vertx vertx;
   private final ClusterView cluster;
   private final String node;
+  /** The host names a request may name when bound to loopback, or {@code null} to answer any. */
+  private final Set<String> allowedHosts;
+  private final Health health;
+  private final Handler<HttpServerRequest> metrics;
 
-  private ManagementServer(Vertx vertx, String node, ClusterView cluster) {
+  private ManagementServer(Vertx vertx, String node, ClusterView cluster, Set<String> allowedHosts, Health health,
+                           Handler<HttpServerRequest> metrics) {
     this.vertx = vertx;
     this.node = node;
     this.cluster = cluster;
+    this.allowedHosts = allowedHosts;
+    this.health = health;
+    this.metrics = metrics;
+  }
+
+  /** The names a {@code Host} header may carry for an endpoint bound to {@code host}; {@code null}: any. */
+  static Set<String> allowedHosts(String host) {
+    String bound = normalise(host);
+    boolean loopback = bound.equals("localhost");
+    if (!loopback) {
+      try {
+        // Only literal addresses are looked at: no name lookup for a host given as a name.
+        loopback = (bound.matches("[0-9.]+") || bound.contains(":")) && InetAddress.getByName(bound).isLoopbackAddress();
+      } catch (UnknownHostException e) {
+        loopback = false;
+      }
+    }
+    return loopback ? Set.copyOf(List.of(bound, "localhost", "127.0.0.1", "::1")) : null;
+  }
+
+  /** {@code [::1]} → {@code ::1}, lower case. */
+  private static String normalise(String host) {
+    String h = host.trim().toLowerCase(Locale.ROOT);
+    return h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
+  }
+
+  /** Whether the request names an allowed host (see the class comment). */
+  private boolean hostAllowed(HttpServerRequest request) {
+    if (allowedHosts == null) {
+      return true;
+    }
+    HostAndPort authority = request.authority();
+    if (authority == null) {
+      return request.headers().get(HttpHeaders.HOST) == null; // absent: allowed; malformed: refused
+    }
+    return allowedHosts.contains(normalise(authority.host()));
   }
 
   /**
-   * Starts the endpoint.
+   * Starts the endpoint without health checks.
    *
    * @param vertx          the Vert.x instance whose workers it lists
    * @param host           the address to bind, normally {@value #DEFAULT_HOST}
@@ -58,18 +116,67 @@ public final class ManagementServer {
    */
   public static Future<HttpServer> start(Vertx vertx, String host, int port, String node,
                                          ClusterView cluster) {
+    return start(vertx, host, port, node, cluster, null);
+  }
+
+  /**
+   * Starts the endpoint.
+   *
+   * @param vertx          the Vert.x instance whose workers it lists
+   * @param host           the address to bind, normally {@value #DEFAULT_HOST}
+   * @param port           the port; 0 picks a free one
+   * @param node           this node's name in answers
+   * @param cluster        the cluster view, or {@code null} when not clustered
+   * @param health         the health checks to serve at {@code /health/live} and {@code /health/ready}, or
+   *                       {@code null}
+   * @return the listening server (its {@code actualPort()} is the port)
+   */
+  public static Future<HttpServer> start(Vertx vertx, String host, int port, String node,
+                                         ClusterView cluster, Health health) {
+    return start(vertx, host, port, node, cluster, health, null);
+  }
+
+  /**
+   * Starts the endpoint with health checks and metrics.
+   *
+   * @param vertx          the Vert.x instance whose workers it lists
+   * @param host           the address to bind, normally {@value #DEFAULT_HOST}
+   * @param port           the port; 0 picks a free one
+   * @param node           this node's name in answers
+   * @param cluster        the cluster view, or {@code null} when not clustered
+   * @param health         the health checks to serve at {@code /health/live} and {@code /health/ready}, or
+   *                       {@code null}
+   * @param metrics        what answers {@code GET /metrics} (a Prometheus scrape handler), or {@code null}
+   * @return the listening server (its {@code actualPort()} is the port)
+   */
+  public static Future<HttpServer> start(Vertx vertx, String host, int port, String node,
+                                         ClusterView cluster, Health health, Handler<HttpServerRequest> metrics) {
     Objects.requireNonNull(host, "host");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port: must be from 0 to 65535, got " + port);
     }
-    ManagementServer server = new ManagementServer(vertx, node, cluster);
+    ManagementServer server = new ManagementServer(vertx, node, cluster, allowedHosts(host), health, metrics);
     return vertx.createHttpServer().requestHandler(server::handle).listen(port, host)
-      .onSuccess(s -> LOG.info("Management endpoint on http://{}:{}/workers", host, s.actualPort()));
+      .onSuccess(s -> LOG.debug("Management endpoint on http://{}:{}/workers", host, s.actualPort()));
   }
 
   private void handle(HttpServerRequest request) {
+    if (!hostAllowed(request)) {
+      LOG.debug("Refused a request for host {}", request.headers().get(HttpHeaders.HOST));
+      reply(request, 421, error("host not allowed; use 127.0.0.1 or localhost"));
+      return;
+    }
+    if (health != null && ("/health/live".equals(request.path()) || "/health/ready".equals(request.path()))) {
+      health.handle(request);
+      return;
+    }
+    if (metrics != null && "/metrics".equals(request.path())) {
+      metrics.handle(request);
+      return;
+    }
     if (!"/workers".equals(request.path())) {
-      reply(request, 404, error("not found; GET /workers[?scope=cluster]"));
+      reply(request, 404, error("not found; GET /workers[?scope=cluster]"
+        + (health != null ? ", /health/live, /health/ready" : "") + (metrics != null ? ", /metrics" : "")));
       return;
     }
     if (request.method() != io.vertx.core.http.HttpMethod.GET) {
@@ -94,7 +201,9 @@ public final class ManagementServer {
       }
     }
     Future<Boolean> safe = cluster != null && scope.equals("cluster") ? cluster.isSafe() : Future.succeededFuture();
-    Future.all(workers, safe).onComplete(ar -> {
+    Future<java.util.Map<String, JsonObject>> nodes = cluster != null && scope.equals("cluster")
+      ? NodeDirectory.nodes(vertx, 1000) : Future.succeededFuture();
+    Future.all(workers, safe, nodes).onComplete(ar -> {
       if (ar.failed()) {
         LOG.warn("Cannot read the {} worker list", scope, ar.cause());
         reply(request, 503, error("the " + scope + " worker list is unavailable"));
@@ -105,6 +214,11 @@ public final class ManagementServer {
       JsonObject body = new JsonObject().put("node", node).put("scope", scope).put("workers", list);
       if (safe.result() != null) {
         body.put("safe", safe.result());
+      }
+      if (nodes.result() != null) {
+        JsonObject byId = new JsonObject();
+        nodes.result().forEach(byId::put);
+        body.put("nodes", byId);
       }
       reply(request, 200, body);
     });

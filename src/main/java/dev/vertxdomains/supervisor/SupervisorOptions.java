@@ -109,20 +109,17 @@ public final class SupervisorOptions {
     }
     options.killTimeoutMs = positiveLong(json, "killTimeoutMs", options.killTimeoutMs, 1);
     options.drainIdleMs = positiveLong(json, "drainIdleMs", options.drainIdleMs, 0);
-    options.maxRestarts = (int) positiveLong(json, "maxRestarts", options.maxRestarts, 0);
+    options.maxRestarts = (int) positiveLong(json, "maxRestarts", options.maxRestarts, 0, Integer.MAX_VALUE);
     options.restartPeriodMs = positiveLong(json, "restartPeriodMs", options.restartPeriodMs, 1);
     options.backoffMinMs = positiveLong(json, "backoffMinMs", options.backoffMinMs, 1);
     options.backoffMaxMs = positiveLong(json, "backoffMaxMs", options.backoffMaxMs, 1);
     options.backoffResetMs = positiveLong(json, "backoffResetMs", options.backoffResetMs, 1);
     options.holdTimeoutMs = positiveLong(json, "holdTimeoutMs", options.holdTimeoutMs, 0);
-    options.maxRetiring = (int) Math.min(Integer.MAX_VALUE, positiveLong(json, "maxRetiring", options.maxRetiring, 1));
+    options.maxRetiring = (int) positiveLong(json, "maxRetiring", options.maxRetiring, 1, Integer.MAX_VALUE);
     options.requestTimeoutMs = positiveLong(json, "requestTimeoutMs", options.requestTimeoutMs, 0);
     options.startTimeoutMs = positiveLong(json, "startTimeoutMs", options.startTimeoutMs, 0);
     options.stuckTimeoutMs = positiveLong(json, "stuckTimeoutMs", options.stuckTimeoutMs, 0);
-    options.exitCode = (int) positiveLong(json, "exitCode", options.exitCode, 1);
-    if (options.exitCode > 255) {
-      throw new IllegalArgumentException(CONFIG_KEY + ".exitCode: must be from 1 to 255, got " + options.exitCode);
-    }
+    options.exitCode = (int) positiveLong(json, "exitCode", options.exitCode, 1, 255);
     if (options.backoffMaxMs < options.backoffMinMs) {
       throw new IllegalArgumentException(CONFIG_KEY + ".backoffMaxMs: must be at least backoffMinMs ("
         + options.backoffMinMs + "), got " + options.backoffMaxMs);
@@ -176,6 +173,11 @@ public final class SupervisorOptions {
   }
 
   private static long positiveLong(JsonObject json, String key, long fallback, long min) {
+    return positiveLong(json, key, fallback, min, Long.MAX_VALUE);
+  }
+
+  /** A whole number from {@code min} to {@code max}: int keys pass their bound, so that nothing is truncated. */
+  private static long positiveLong(JsonObject json, String key, long fallback, long min, long max) {
     if (!json.containsKey(key)) {
       return fallback;
     }
@@ -184,9 +186,15 @@ public final class SupervisorOptions {
       throw new IllegalArgumentException(CONFIG_KEY + "." + key + ": must be a whole number"
         + (min > 0 ? " of at least " + min : " of at least 0") + ", got " + describe(value));
     }
+    if (number.doubleValue() > max || number.doubleValue() < min) {
+      // compared as a double first: a value beyond the range of long must not wrap into range
+      throw new IllegalArgumentException(CONFIG_KEY + "." + key + ": must be " + (max == Long.MAX_VALUE
+        ? "at least " + min : "from " + min + " to " + max) + ", got " + number);
+    }
     long result = number.longValue();
-    if (result < min) {
-      throw new IllegalArgumentException(CONFIG_KEY + "." + key + ": must be at least " + min + ", got " + result);
+    if (result < min || result > max) {
+      throw new IllegalArgumentException(CONFIG_KEY + "." + key + ": must be " + (max == Long.MAX_VALUE
+        ? "at least " + min : "from " + min + " to " + max) + ", got " + number);
     }
     return result;
   }

@@ -68,15 +68,32 @@ public final class JarProcess implements AutoCloseable {
    */
   public static JarProcess startWithTestClasses(String name, List<String> javaOptions, String... args)
     throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.addAll(javaOptions);
-    command.add("-cp");
-    command.add(Path.of(JAR).toAbsolutePath() + java.io.File.pathSeparator + Path.of("target", "test-classes")
-      .toAbsolutePath());
-    command.add("dev.vertxdomains.launcher.DomainsLauncher");
-    command.addAll(List.of(args));
+    return startClassPath(name, jarAndTestClasses(), javaOptions, args);
+  }
+
+  /** Starts the launcher ({@code DomainsLauncher}) on the given class path; stdout and stderr are recorded together. */
+  public static JarProcess startClassPath(String name, String classPath, List<String> javaOptions, String... args)
+    throws IOException {
+    return new JarProcess(name, new ProcessBuilder(classPathCommand(classPath, javaOptions, List.of(args)))
+      .redirectErrorStream(true).start());
+  }
+
+  /** Starts any command (a java command line); stdout and stderr are recorded together. */
+  public static JarProcess startCommand(String name, List<String> command) throws IOException {
     return new JarProcess(name, new ProcessBuilder(command).redirectErrorStream(true).start());
+  }
+
+  /** Whether the process is still running. */
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Waits for the process to exit (at most {@code seconds}); returns its exit code. */
+  public int awaitExit(int seconds) throws InterruptedException {
+    if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+      throw new AssertionError(name + ": still running after " + seconds + " s:\n" + output());
+    }
+    return process.exitValue();
   }
 
   /** Starts the jar; stdout and stderr are recorded together. */
@@ -211,9 +228,38 @@ public final class JarProcess implements AutoCloseable {
     throw new AssertionError(what + " on :" + port + " never matched within 60 s; last: " + last, error);
   }
 
+  /** The java command line for the launcher on a class path: this JVM's java, the options, {@code -cp}, the arguments. */
+  public static List<String> classPathCommand(String classPath, List<String> javaOptions, List<String> args) {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(javaOptions);
+    command.add("-cp");
+    command.add(classPath);
+    command.add("dev.vertxdomains.launcher.DomainsLauncher");
+    command.addAll(args);
+    return command;
+  }
+
+  /** The fat jar and this project's test classes (for test verticles), as a class path. */
+  public static String jarAndTestClasses() {
+    return Path.of(JAR).toAbsolutePath() + java.io.File.pathSeparator + Path.of("target", "test-classes")
+      .toAbsolutePath();
+  }
+
   /** Runs the jar to its exit (at most 60 s); returns exit code and output. */
   public static Result run(List<String> javaOptions, String... args) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command(javaOptions, List.of(args))).redirectErrorStream(true).start();
+    return run(command(javaOptions, List.of(args)));
+  }
+
+  /** Runs the launcher on the fat jar plus the test classes to its exit (at most 60 s). */
+  public static Result runWithTestClasses(List<String> javaOptions, String... args)
+    throws IOException, InterruptedException {
+    return run(classPathCommand(jarAndTestClasses(), javaOptions, List.of(args)));
+  }
+
+  /** Runs a command to its exit (at most 60 s); returns exit code and output (stdout and stderr together). */
+  public static Result run(List<String> command) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     byte[][] out = new byte[1][];
     Thread reader = new Thread(() -> {
       try {
