@@ -122,7 +122,7 @@ public final class ClusterClaims implements DeploymentClaims {
           return to.equals(nodeId) ? null : to;
         }
       }
-    }, false).compose(target -> {
+    }, false).<Void>compose(target -> {
       if (target == null) {
         return Future.succeededFuture();
       }
