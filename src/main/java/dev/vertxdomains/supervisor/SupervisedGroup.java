@@ -30,6 +30,8 @@ final class SupervisedGroup {
   private volatile String deploymentId;
   private volatile String nodeId = "local";
   private volatile boolean gaveUp;
+  /** Whether any instance of the deployment has ever run. */
+  private volatile boolean everRan;
   private int nextSlot;
   private volatile io.vertx.core.Future<Void> claimed;
 
@@ -94,6 +96,15 @@ final class SupervisedGroup {
 
   boolean gaveUp() {
     return gaveUp;
+  }
+
+  void ran() {
+    everRan = true;
+  }
+
+  /** Whether a failed start should fail the whole deployment at once (see SupervisorOptions#retryFirstStart). */
+  boolean failsAtFirstStart() {
+    return !everRan && !options.retryFirstStart() && options.giveUp() != GiveUpAction.HANDOFF;
   }
 
   /** Completes when this node may run the deployment (see {@link DeploymentClaims}). */

@@ -60,6 +60,9 @@ public final class Supervisor {
    */
   public static Future<String> deploy(Vertx vertx, String verticleName, DeploymentOptions options) {
     Objects.requireNonNull(verticleName, "verticleName");
+    if (options != null && options.getInstances() < 1) {
+      return noInstances(options);
+    }
     return vertx.deployVerticle(PREFIX + ":" + verticleName, withHaId(options));
   }
 
@@ -139,6 +142,9 @@ public final class Supervisor {
 
   private static Future<String> deploy(Vertx vertx, String name, Supplier<? extends Deployable> supplier,
                                        DeploymentOptions options) {
+    if (options.getInstances() < 1) {
+      return noInstances(options);
+    }
     try {
       SupervisorOptions.fromConfig(options.getConfig());
     } catch (IllegalArgumentException e) {
@@ -146,6 +152,11 @@ public final class Supervisor {
     }
     SupervisedGroup group = new SupervisedGroup(name, supplier::get);
     return vertx.deployVerticle(() -> new WorkerSlot(group), withHaId(options));
+  }
+
+  private static Future<String> noInstances(DeploymentOptions options) {
+    return Future.failedFuture(new IllegalArgumentException("options.instances: must be at least 1, got "
+      + options.getInstances()));
   }
 
   /**

@@ -38,6 +38,10 @@ import java.util.Set;
  *   <tr><td>stuckTimeoutMs</td><td>5000</td><td>a slot whose event loop has not run a heartbeat for this long is
  *       reported {@code stuck}: it takes no new connections until its loop answers again; with {@code giveUp: exit}
  *       the process exits so that the orchestrator or the cluster takes over; 0 disables the watch</td></tr>
+ *   <tr><td>retryFirstStart</td><td>true</td><td>whether a deployment none of whose instances has ever run retries a
+ *       failed start with backoff; {@code false} (the launcher's default) fails the deployment at once, since a
+ *       deployment that cannot start the first time is most likely misconfigured ({@code giveUp: handoff} always
+ *       retries, then hands off)</td></tr>
  *   <tr><td>haId</td><td>none</td><td>the identity of an HA deployment across failovers, set by
  *       {@link Supervisor#deploy(io.vertx.core.Vertx, String, io.vertx.core.DeploymentOptions)} and the launcher;
  *       with {@link DeploymentClaims} installed, only one node runs it</td></tr>
@@ -50,7 +54,7 @@ public final class SupervisorOptions {
 
   private static final Set<String> KEYS = Set.of("killTimeoutMs", "drainIdleMs", "maxRestarts", "restartPeriodMs",
     "backoffMinMs", "backoffMaxMs", "backoffJitter", "backoffResetMs", "giveUp", "exitCode", "errorPolicy",
-    "haId", "holdTimeoutMs", "maxRetiring", "requestTimeoutMs", "startTimeoutMs", "stuckTimeoutMs");
+    "haId", "holdTimeoutMs", "maxRetiring", "requestTimeoutMs", "startTimeoutMs", "stuckTimeoutMs", "retryFirstStart");
 
   private long killTimeoutMs = 30_000;
   private long drainIdleMs = 1_000;
@@ -69,6 +73,7 @@ public final class SupervisorOptions {
   private long requestTimeoutMs;
   private long startTimeoutMs = 60_000;
   private long stuckTimeoutMs = 5_000;
+  private boolean retryFirstStart = true;
 
   /** Options with every default. */
   public SupervisorOptions() {
@@ -119,6 +124,14 @@ public final class SupervisorOptions {
     options.requestTimeoutMs = positiveLong(json, "requestTimeoutMs", options.requestTimeoutMs, 0);
     options.startTimeoutMs = positiveLong(json, "startTimeoutMs", options.startTimeoutMs, 0);
     options.stuckTimeoutMs = positiveLong(json, "stuckTimeoutMs", options.stuckTimeoutMs, 0);
+    if (json.containsKey("retryFirstStart")) {
+      Object value = json.getValue("retryFirstStart");
+      if (!(value instanceof Boolean flag)) {
+        throw new IllegalArgumentException(CONFIG_KEY + ".retryFirstStart: must be true or false, got "
+          + describe(value));
+      }
+      options.retryFirstStart = flag;
+    }
     options.exitCode = (int) positiveLong(json, "exitCode", options.exitCode, 1, 255);
     if (options.backoffMaxMs < options.backoffMinMs) {
       throw new IllegalArgumentException(CONFIG_KEY + ".backoffMaxMs: must be at least backoffMinMs ("
@@ -166,6 +179,7 @@ public final class SupervisorOptions {
     map.put("requestTimeoutMs", requestTimeoutMs);
     map.put("startTimeoutMs", startTimeoutMs);
     map.put("stuckTimeoutMs", stuckTimeoutMs);
+    map.put("retryFirstStart", retryFirstStart);
     if (haId != null) {
       map.put("haId", haId);
     }
@@ -386,6 +400,17 @@ public final class SupervisorOptions {
   /** @param value milliseconds, at least 0 (0: no watch) @return these options */
   public SupervisorOptions stuckTimeoutMs(long value) {
     stuckTimeoutMs = requireAtLeast("stuckTimeoutMs", value, 0);
+    return this;
+  }
+
+  /** @return whether a deployment that has never run retries a failed start */
+  public boolean retryFirstStart() {
+    return retryFirstStart;
+  }
+
+  /** @param value {@code false} to fail a deployment at once when its first start fails @return these options */
+  public SupervisorOptions retryFirstStart(boolean value) {
+    retryFirstStart = value;
     return this;
   }
 

@@ -351,6 +351,7 @@ final class WorkerSlot implements Deployable {
       }
       if (worker.state() == WorkerState.STARTING && !stopping) {
         worker.state(WorkerState.RUNNING);
+        group.ran();
         serving = worker;
         publish(worker, null);
         firstStart.tryComplete();
@@ -375,10 +376,22 @@ final class WorkerSlot implements Deployable {
   private void onFailedStart(Worker worker, Throwable cause) {
     worker.lastError(cause);
     worker.state(WorkerState.STOPPED);
-    log(worker, null, null, () -> LOG.warn("Worker {} of {} failed to start: {}", id(), group.verticleName,
-      cause.toString()));
+    boolean failAtOnce = group.failsAtFirstStart();
+    // Failing at once, the deployment's caller (the launcher: one line) reports it.
+    log(worker, null, null, () -> {
+      if (failAtOnce) {
+        LOG.debug("Worker {} of {} failed its first start: {}", id(), group.verticleName, cause.toString());
+      } else {
+        LOG.warn("Worker {} of {} failed to start: {}", id(), group.verticleName, cause.toString());
+      }
+    });
     publish(worker, cause);
     if (stopping) {
+      return;
+    }
+    if (failAtOnce) {
+      stopping = true;
+      firstStart.tryFail(cause);
       return;
     }
     if (group.recordCrash()) {

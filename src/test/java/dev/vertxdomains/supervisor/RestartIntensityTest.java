@@ -51,6 +51,28 @@ class RestartIntensityTest {
   }
 
   @Test
+  @DisplayName("retryFirstStart false: a deployment that never ran fails at its first failed start, without backoff")
+  void firstStartFailsAtOnce(Vertx vertx) throws Exception {
+    List<JsonObject> events = SupervisorEvents.listen(vertx);
+    Throwable failure = Supervisor.deploy(vertx, CrashingVerticles.FailingStart.class.getName(),
+        new DeploymentOptions().setInstances(2).setConfig(new JsonObject().put(SupervisorOptions.CONFIG_KEY,
+          LOOP.copy().put("retryFirstStart", false))))
+      .map(id -> (Throwable) null).otherwise(err -> err).await(20, TimeUnit.SECONDS);
+    assertTrue(failure != null && failure.getMessage().contains("start failed on purpose"), String.valueOf(failure));
+    assertTrue(events.stream().noneMatch(e -> e.containsKey("backoffMillis")), "no backoff: " + events);
+  }
+
+  @Test
+  @DisplayName("zero instances is refused with a message naming the option")
+  void zeroInstances(Vertx vertx) throws Exception {
+    Throwable failure = Supervisor.deploy(vertx, CrashingVerticles.FailingStart.class.getName(),
+        new DeploymentOptions().setInstances(0))
+      .map(id -> (Throwable) null).otherwise(err -> err).await(20, TimeUnit.SECONDS);
+    assertTrue(failure != null && failure.getMessage().startsWith("options.instances: must be at least 1"),
+      String.valueOf(failure));
+  }
+
+  @Test
   @DisplayName("an instance that keeps crashing after start exhausts the intensity; give-up stop undeploys the deployment")
   void crashLoopAfterStartStops(Vertx vertx) throws Exception {
     List<JsonObject> events = SupervisorEvents.listen(vertx);
