@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Failover: a fresh three-member cluster per trial on 127.0.0.1 (node A runs WorkService supervised with -ha, node B
  * is bare, this JVM is the client); while the client sends a request every 10 ms, A is killed with SIGKILL; the
- * unavailability window is from the last answer before the kill to the first after. Args: the fat jar, trials.
+ * unavailability window is from the last answer before the kill to the first after, and the failed requests are those
+ * (sent every 10 ms, 1 s timeout) that got no answer around the kill. Args: the fat jar, trials.
  */
 public final class FailoverBench {
 
@@ -38,21 +39,26 @@ public final class FailoverBench {
     String jar = Path.of(args[0]).toAbsolutePath().toString();
     int trials = Integer.parseInt(args[1]);
     double[] windows = new double[trials];
+    double[] failures = new double[trials];
     // Each node's output goes to <bench.logs>/failover-<cluster>-<A|B>.log
     for (int t = 0; t < trials; t++) {
       try {
-        windows[t] = trial(jar);
+        double[] result = trial(jar);
+        windows[t] = result[0];
+        failures[t] = result[1];
       } catch (Exception e) {
         e.printStackTrace();
         throw e;
       }
-      System.err.printf("failover trial %d: %.0f ms%n", t + 1, windows[t]);
+      System.err.printf("failover trial %d: %.0f ms, %.0f failed requests%n", t + 1, windows[t], failures[t]);
     }
     Results.print("failover", "trials", trials, "median_ms", Results.percentile(windows, 50),
-      "max_ms", Results.percentile(windows, 100));
+      "max_ms", Results.percentile(windows, 100), "median_failed", Results.percentile(failures, 50),
+      "max_failed", Results.percentile(failures, 100));
   }
 
-  private static double trial(String jar) throws Exception {
+  /** One trial: the unavailability window in ms, and how many requests failed. */
+  private static double[] trial(String jar) throws Exception {
     String name = "bench-" + UUID.randomUUID();
     int[] ports = {freePort(), freePort(), freePort()};
     String members = "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:" + ports[2];
@@ -84,9 +90,14 @@ public final class FailoverBench {
       Promise<Void> warm = Promise.promise();
       Promise<Void> back = Promise.promise();
       List<Long> answersAfter = new CopyOnWriteArrayList<>();
+      java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
       long timer = client.setPeriodic(10, id -> {
         long sent = System.nanoTime();
-        c.eventBus().request("bench.work", "ok", new DeliveryOptions().setSendTimeout(1000)).onSuccess(reply -> {
+        c.eventBus().request("bench.work", "ok", new DeliveryOptions().setSendTimeout(1000)).onFailure(err -> {
+          if (killedAt[0] != Long.MAX_VALUE) {
+            failed.incrementAndGet();
+          }
+        }).onSuccess(reply -> {
           long now = System.nanoTime();
           answers.add(now);
           if (answers.size() >= 20) {
@@ -109,12 +120,18 @@ public final class FailoverBench {
         Thread.sleep(100); // isClusterSafe has no listener to wait on
       }
       killedAt[0] = System.nanoTime();
+      long killedWall = System.currentTimeMillis();
       nodes.get(0).destroyForcibly();
       back.future().await(120, TimeUnit.SECONDS);
       client.cancelTimer(timer);
+      // Requests sent just before the recovery may still time out: let the last ones (1 s timeout) finish.
+      Promise<Void> settled = Promise.promise();
+      client.setTimer(1100, id -> settled.complete());
+      settled.future().await(10, TimeUnit.SECONDS);
       long before = answers.stream().filter(a -> a < killedAt[0]).max(Long::compare).orElseThrow();
       long after = answersAfter.stream().min(Long::compare).orElseThrow();
-      return (after - before) / 1e6;
+      phases(name, killedWall, killedWall + (after - killedAt[0]) / 1_000_000);
+      return new double[] {(after - before) / 1e6, failed.get()};
     } finally {
       if (client != null) {
         client.close().await(30, TimeUnit.SECONDS);
@@ -124,6 +141,40 @@ public final class FailoverBench {
         node.waitFor(30, TimeUnit.SECONDS);
       }
     }
+  }
+
+  /**
+   * Where the window went, from node B's log (its lines carry the time of day): the kill until B's Vert.x HA decides
+   * to take A's deployments (detection and decision), until it has redeployed them, and until the client's first
+   * answer (the new consumer's registration reaching the client).
+   */
+  private static void phases(String name, long killedWall, long answeredWall) {
+    Path log = Path.of(System.getProperty("bench.logs", System.getProperty("java.io.tmpdir")),
+      "failover-" + name.substring(6, 14) + "-B.log");
+    long decided = -1;
+    long redeployed = -1;
+    try {
+      for (String line : java.nio.file.Files.readAllLines(log)) {
+        if (decided < 0 && line.contains("has failed. This node will deploy")) {
+          decided = timeOfDay(line, killedWall);
+        } else if (redeployed < 0 && line.contains("Successfully redeployed verticle")) {
+          redeployed = timeOfDay(line, killedWall);
+        }
+      }
+    } catch (Exception e) {
+      return;
+    }
+    if (decided > 0 && redeployed > 0) {
+      System.err.printf("failover phases: detection and HA decision %d ms, redeploy %d ms, until the client sees the "
+        + "new consumer %d ms%n", decided - killedWall, redeployed - decided, answeredWall - redeployed);
+    }
+  }
+
+  /** The epoch millis of a log line's HH:mm:ss.SSS prefix, on the day of {@code near} (UTC). */
+  private static long timeOfDay(String line, long near) {
+    java.time.LocalTime time = java.time.LocalTime.parse(line.substring(0, 12));
+    java.time.LocalDate day = java.time.Instant.ofEpochMilli(near).atZone(java.time.ZoneOffset.UTC).toLocalDate();
+    return day.atTime(time).toInstant(java.time.ZoneOffset.UTC).toEpochMilli();
   }
 
   private static Process start(String jar, String name, String members, int port, CountDownLatch ready,
