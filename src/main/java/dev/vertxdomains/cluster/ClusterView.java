@@ -2,11 +2,17 @@ package dev.vertxdomains.cluster;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryEvictedListener;
+import com.hazelcast.map.listener.EntryRemovedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
 import com.hazelcast.map.IMap;
 import dev.vertxdomains.supervisor.Supervisor;
 import dev.vertxdomains.supervisor.WorkerInfo;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -18,7 +24,9 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -43,12 +51,18 @@ public final class ClusterView {
 
   private static final Logger LOG = LoggerFactory.getLogger(ClusterView.class);
   private static final long REFRESH_MILLIS = 5_000;
+  private static final long SAFE_ANSWER_MILLIS = 500;
   private static final Set<String> CLUSTER_STATES = Set.of("draining", "backing-off", "failed");
 
   private final Vertx vertx;
   private final String nodeId;
   private final HazelcastInstance hazelcast;
   private final IMap<String, String> workers;
+  /**
+   * This node's copy of {@link #workers}, kept by an entry listener: the view is read from it, so that reading it
+   * never waits on a partition whose owner just died (a remote read right after a kill -9 waited ~10 s).
+   */
+  private final Map<String, String> replica = new ConcurrentHashMap<>();
   private final AtomicBoolean writing = new AtomicBoolean();
   private volatile boolean dirty;
   private MessageConsumer<JsonObject> consumer;
@@ -74,6 +88,7 @@ public final class ClusterView {
     }
     ClusterView view = new ClusterView(vertx, manager);
     view.consumer = vertx.eventBus().localConsumer(Supervisor.EVENTS_ADDRESS, msg -> view.onEvent(msg.body()));
+    view.workers.addEntryListener(view.new Replication(), true);
     view.hazelcast.getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
@@ -91,7 +106,12 @@ public final class ClusterView {
     });
     // Refreshed now and then too: uptimes stay current, and an entry lost in a partition comes back.
     vertx.setPeriodic(REFRESH_MILLIS, id -> view.write());
-    return view.consumer.completion().compose(v -> view.write()).map(view);
+    return view.consumer.completion()
+      .compose(v -> vertx.executeBlocking(() -> {
+        view.replica.putAll(view.workers); // what was written before the listener was in place
+        return null;
+      }, false))
+      .compose(v -> view.write()).map(view);
   }
 
   /**
@@ -102,7 +122,15 @@ public final class ClusterView {
    * @return whether the cluster is safe (asked of every member, off the event loop)
    */
   public Future<Boolean> isSafe() {
-    return vertx.executeBlocking(() -> hazelcast.getPartitionService().isClusterSafe(), false);
+    Promise<Boolean> answer = Promise.promise();
+    // Right after a member dies the question can take a while: past half a second the answer is "not safe yet".
+    long timer = vertx.setTimer(SAFE_ANSWER_MILLIS, id -> answer.tryComplete(false));
+    vertx.executeBlocking(() -> hazelcast.getPartitionService().isClusterSafe(), false)
+      .onComplete(ar -> {
+        vertx.cancelTimer(timer);
+        answer.tryComplete(ar.succeeded() && ar.result());
+      });
+    return answer.future();
   }
 
   /** This node's id (the Vert.x cluster node id). */
@@ -116,25 +144,52 @@ public final class ClusterView {
    * @return the workers
    */
   public Future<List<WorkerInfo>> workers() {
-    return vertx.executeBlocking(() -> {
-      long now = System.currentTimeMillis();
-      List<WorkerInfo> all = new ArrayList<>();
-      for (String value : workers.values()) {
-        JsonObject entry = new JsonObject(value);
-        long age = Math.max(0, now - entry.getLong("at", now));
-        for (Object item : entry.getJsonArray("workers", new JsonArray())) {
-          WorkerInfo info = WorkerInfo.fromJson((JsonObject) item);
-          if (info.uptimeMillis() > 0) {
-            info = new WorkerInfo(info.deploymentId(), info.verticle(), info.worker(), info.generation(), info.node(),
-              info.state(), info.restarts(), info.uptimeMillis() + age, info.lastError());
-          }
-          all.add(info);
-        }
+    long now = System.currentTimeMillis();
+    Set<String> live = Members.liveNodeIds(hazelcast);
+    List<WorkerInfo> all = new ArrayList<>(Supervisor.workers(vertx)); // this node's, fresh
+    replica.forEach((node, value) -> {
+      if (node.equals(nodeId) || !live.contains(node)) {
+        return; // this node's are above; a departed node's are gone, whether or not its entry was dropped yet
       }
-      all.sort(Comparator.comparing(WorkerInfo::node).thenComparing(WorkerInfo::worker)
-        .thenComparing(WorkerInfo::generation));
-      return all;
-    }, false);
+      JsonObject entry = new JsonObject(value);
+      long age = Math.max(0, now - entry.getLong("at", now));
+      for (Object item : entry.getJsonArray("workers", new JsonArray())) {
+        WorkerInfo info = WorkerInfo.fromJson((JsonObject) item);
+        if (info.uptimeMillis() > 0) {
+          info = new WorkerInfo(info.deploymentId(), info.verticle(), info.worker(), info.generation(), info.node(),
+            info.state(), info.restarts(), info.uptimeMillis() + age, info.lastError());
+        }
+        all.add(info);
+      }
+    });
+    all.sort(Comparator.comparing(WorkerInfo::node).thenComparing(WorkerInfo::worker)
+      .thenComparing(WorkerInfo::generation));
+    return Future.succeededFuture(all);
+  }
+
+  /** Keeps {@link #replica} in step with the cluster map. */
+  private final class Replication implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String>,
+    EntryRemovedListener<String, String>, EntryEvictedListener<String, String> {
+
+    @Override
+    public void entryAdded(EntryEvent<String, String> event) {
+      replica.put(event.getKey(), event.getValue());
+    }
+
+    @Override
+    public void entryUpdated(EntryEvent<String, String> event) {
+      replica.put(event.getKey(), event.getValue());
+    }
+
+    @Override
+    public void entryRemoved(EntryEvent<String, String> event) {
+      replica.remove(event.getKey());
+    }
+
+    @Override
+    public void entryEvicted(EntryEvent<String, String> event) {
+      replica.remove(event.getKey());
+    }
   }
 
   private void onEvent(JsonObject event) {

@@ -328,8 +328,7 @@ final class ProcessServices {
       // A handed-off deployment runs on another node; this node stays in the cluster.
       return;
     }
-    vertx.eventBus().<JsonObject>localConsumer(Supervisor.EVENTS_ADDRESS, message -> {
-      JsonObject event = message.body();
+    Supervisor.listen(vertx, event -> {
       if ("undeployed".equals(event.getString("type")) && deploymentId.equals(event.getString("deployment"))
         && Boolean.TRUE.equals(event.getBoolean("gaveUp"))) {
         String line = "main deployment " + deploymentId + " of " + event.getString("verticle") + " gave up (more than "

@@ -57,8 +57,7 @@ public final class Health {
     this.vertx = vertx;
     this.live = HealthChecks.create(vertx).register("event-loops", LIVE_TIMEOUT_MS, this::checkEventLoops);
     this.ready = HealthChecks.create(vertx).register("supervised-deployments", this::checkDeployments);
-    vertx.eventBus().<JsonObject>localConsumer(Supervisor.EVENTS_ADDRESS, message -> {
-      JsonObject event = message.body();
+    Supervisor.listen(vertx, event -> {
       if ("undeployed".equals(event.getString("type")) && Boolean.TRUE.equals(event.getBoolean("gaveUp"))) {
         gaveUp.put(String.valueOf(event.getValue("deployment")), String.valueOf(event.getValue("verticle")));
       }

@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
@@ -37,7 +36,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class SupervisorMetrics {
 
   private final MeterRegistry registry;
-  private final MessageConsumer<JsonObject> consumer;
+  private final Runnable stop;
   /** slot → when its last recycle began (ns). */
   private final Map<String, Long> recycling = new ConcurrentHashMap<>();
   /** slot#generation → when it began draining (ns). */
@@ -51,7 +50,8 @@ public final class SupervisorMetrics {
           .filter(w -> label.equals(w.toJson().getString("state"))).count())
         .description("Supervised workers in each state").tag("state", label).register(registry);
     }
-    consumer = vertx.eventBus().localConsumer(Supervisor.EVENTS_ADDRESS, message -> onEvent(message.body()));
+    // Called directly on the slots' threads: no event-loop wake-up per event (the maps are concurrent).
+    stop = Supervisor.listen(vertx, this::onEvent);
   }
 
   /**
@@ -67,7 +67,7 @@ public final class SupervisorMetrics {
 
   /** Stops listening for supervisor events (the meters stay registered). */
   public void close() {
-    consumer.unregister();
+    stop.run();
   }
 
   private static String label(WorkerState state) {

@@ -4,7 +4,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayDeque;
@@ -68,10 +67,9 @@ final class SupervisedGroup {
       if (claims != null && options.haId() != null && claimed.succeeded()) {
         claims.release(options.haId());
       }
-      vertx.eventBus().publish(Supervisor.EVENTS_ADDRESS, new JsonObject()
+      Supervisor.publish(vertx, new JsonObject()
           .put("type", "undeployed").put("deployment", deploymentId()).put("verticle", verticleName)
-          .put("node", nodeId()).put("gaveUp", gaveUp),
-        new DeliveryOptions().setLocalOnly(true));
+          .put("node", nodeId()).put("gaveUp", gaveUp));
     }
   }
 

@@ -42,7 +42,10 @@ public final class Supervisor {
   private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
   private static final Map<Vertx, Set<SupervisedGroup>> GROUPS = new ConcurrentHashMap<>();
   private static final Map<Vertx, SlotWatchdog> WATCHDOGS = new ConcurrentHashMap<>();
+  private static final Map<Vertx, List<io.vertx.core.Handler<JsonObject>>> LISTENERS = new ConcurrentHashMap<>();
   private static final int FAILED_KEPT = 64;
+  private static final io.vertx.core.eventbus.DeliveryOptions LOCAL_ONLY =
+    new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true);
   private static final Map<Vertx, java.util.Deque<WorkerInfo>> FAILED = new ConcurrentHashMap<>();
   private static final Map<Vertx, DeploymentClaims> CLAIMS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
@@ -169,6 +172,38 @@ public final class Supervisor {
    */
   public static Future<Void> undeploy(Vertx vertx, String deploymentId) {
     return vertx.undeploy(deploymentId);
+  }
+
+  /**
+   * Registers a listener of this Vert.x instance's supervisor events: the same JSON objects that are published at
+   * {@value #EVENTS_ADDRESS}, given to the listener directly, on the thread that publishes them (a slot's event loop),
+   * in order, just before they go on the event bus. A listener must be quick, never block and be thread-safe, and
+   * must not change the event. It costs nothing per event but the call, where an event-bus consumer on another
+   * event loop costs a wake-up of that loop for every event: for listeners inside the process (health, metrics)
+   * under a high recycle rate.
+   *
+   * @param vertx    the Vert.x instance
+   * @param listener called with every event
+   * @return removes the listener when run
+   */
+  public static Runnable listen(Vertx vertx, io.vertx.core.Handler<JsonObject> listener) {
+    Objects.requireNonNull(listener, "listener");
+    List<io.vertx.core.Handler<JsonObject>> list = LISTENERS.computeIfAbsent(vertx,
+      v -> new java.util.concurrent.CopyOnWriteArrayList<>());
+    list.add(listener);
+    return () -> list.remove(listener);
+  }
+
+  /** Gives an event to the listeners, then publishes it on the local event bus. */
+  static void publish(Vertx vertx, JsonObject event) {
+    for (io.vertx.core.Handler<JsonObject> listener : LISTENERS.getOrDefault(vertx, List.of())) {
+      try {
+        listener.handle(event);
+      } catch (RuntimeException e) {
+        LOG.warn("A supervisor event listener failed: {}", e.toString());
+      }
+    }
+    vertx.eventBus().publish(EVENTS_ADDRESS, event, LOCAL_ONLY);
   }
 
   /** Keeps the last state of a worker whose deployment gave up, so that it stays visible with its reason. */

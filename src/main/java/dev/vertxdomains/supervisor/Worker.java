@@ -198,7 +198,9 @@ public final class Worker {
       });
       started.future().onComplete(ar -> slotContext.owner().cancelTimer(timer));
     }
-    on.runOnContext(v -> {
+    // At once when the slot's thread is the generation's (an event-loop verticle): the replacement is serving before
+    // the slot reads its next request, so nothing waits in the hand-off queue.
+    SupervisorInternals.emit(on, null, v -> {
       Future<?> future;
       try {
         future = verticle.deploy(on);

@@ -8,7 +8,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +32,6 @@ import java.util.function.Function;
 final class WorkerSlot implements Deployable {
 
   private static final Logger LOG = LoggerFactory.getLogger(WorkerSlot.class);
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   final SupervisedGroup group;
   private final SlotScope scope = new SlotScope(this);
@@ -344,7 +342,7 @@ final class WorkerSlot implements Deployable {
       onFailedStart(worker, t);
       return;
     }
-    worker.start(slotContext, verticle).onComplete(ar -> home.runOnContext(v -> {
+    worker.start(slotContext, verticle).onComplete(ar -> SupervisorInternals.emit(home, null, v -> {
       if (ar.failed()) {
         onFailedStart(worker, ar.cause());
         return;
@@ -584,7 +582,7 @@ final class WorkerSlot implements Deployable {
     if (extra != null) {
       event.mergeIn(extra);
     }
-    vertx.eventBus().publish(Supervisor.EVENTS_ADDRESS, event, LOCAL);
+    Supervisor.publish(vertx, event);
   }
 
   private void log(Worker worker, DomainError error, String what, Runnable statement) {

@@ -191,6 +191,19 @@ class ClusterIT {
     awaitSafe(managementB);
     killedAt[0] = System.nanoTime();
     a.process().destroyForcibly(); // SIGKILL
+    // Operations tooling during failover: the survivor's cluster view answers at once and drops the dead node's
+    // workers as soon as Hazelcast sees it gone (its sockets closed), with no wait on the dead node's partitions.
+    long viewDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    JsonObject view = null;
+    while (System.nanoTime() < viewDeadline) {
+      view = JarProcess.getJson(managementB, "/workers?scope=cluster");
+      if (view.getJsonArray("workers").stream().map(JsonObject.class::cast)
+        .noneMatch(w -> w.getString("node").equals(nodeA))) {
+        break;
+      }
+      Thread.sleep(100); // a process's endpoint has no event to wait on
+    }
+    assertTrue(System.nanoTime() < viewDeadline, "within 3 s of the kill, the view drops node A: " + view);
     recovered.future().await(60, TimeUnit.SECONDS);
     client.cancelTimer(timer);
     long lastBefore = answered.stream().filter(t -> t < killedAt[0]).max(Long::compare).orElse(killedAt[0]);
