@@ -14,7 +14,6 @@ import dev.vertxdomains.supervisor.WorkerInfo;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -65,7 +64,6 @@ public final class ClusterView {
   private final Map<String, String> replica = new ConcurrentHashMap<>();
   private final AtomicBoolean writing = new AtomicBoolean();
   private volatile boolean dirty;
-  private MessageConsumer<JsonObject> consumer;
 
   private ClusterView(Vertx vertx, HazelcastClusterManager manager) {
     this.vertx = vertx;
@@ -87,7 +85,13 @@ public final class ClusterView {
       throw new IllegalStateException("ClusterView.start needs a clustered Vert.x instance that has joined");
     }
     ClusterView view = new ClusterView(vertx, manager);
-    view.consumer = vertx.eventBus().localConsumer(Supervisor.EVENTS_ADDRESS, msg -> view.onEvent(msg.body()));
+    io.vertx.core.Context home = vertx.getOrCreateContext();
+    // State changes only (not every failed request), handled on this view's own context.
+    Supervisor.listen(vertx, event -> {
+      if (!"request-error".equals(event.getString("type"))) {
+        home.runOnContext(v -> view.onEvent(event));
+      }
+    });
     view.workers.addEntryListener(view.new Replication(), true);
     view.hazelcast.getCluster().addMembershipListener(new MembershipListener() {
       @Override
@@ -106,11 +110,10 @@ public final class ClusterView {
     });
     // Refreshed now and then too: uptimes stay current, and an entry lost in a partition comes back.
     vertx.setPeriodic(REFRESH_MILLIS, id -> view.write());
-    return view.consumer.completion()
-      .compose(v -> vertx.executeBlocking(() -> {
+    return vertx.executeBlocking(() -> {
         view.replica.putAll(view.workers); // what was written before the listener was in place
         return null;
-      }, false))
+      }, false)
       .compose(v -> view.write()).map(view);
   }
 

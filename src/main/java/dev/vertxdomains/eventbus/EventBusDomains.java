@@ -104,6 +104,10 @@ public final class EventBusDomains {
     if (message.replyAddress() != null && message.claim()) {
       message.message().fail(FAILURE_CODE, FAILURE_MESSAGE);
     }
+    Worker worker = Worker.current();
+    if (worker != null) {
+      worker.requestFailed("message to " + message.address());
+    }
     if (ErrorPolicy.current() == ErrorPolicy.RECYCLE) {
       try (MDC.MDCCloseable ignored = MDC.putCloseable(FaultLog.WHAT, "message to " + message.address())) {
         domain.escalate(error);

@@ -80,7 +80,16 @@ public final class SupervisorMetrics {
     if ("undeployed".equals(event.getString("type"))) {
       if (Boolean.TRUE.equals(event.getBoolean("gaveUp"))) {
         counter("vertx.domains.give.ups", "Supervised deployments that gave up", verticle).increment();
+        if (event.getString("handedOffTo") != null) {
+          counter("vertx.domains.handoffs", "Supervised deployments handed to another node", verticle).increment();
+        }
       }
+      return;
+    }
+    if ("request-error".equals(event.getString("type"))) {
+      Counter.builder("vertx.domains.request.errors").description("Requests and messages answered after an error")
+        .tag("verticle", verticle).tag("policy", String.valueOf(event.getValue("policy"))).register(registry)
+        .increment();
       return;
     }
     String slot = String.valueOf(event.getValue("worker"));

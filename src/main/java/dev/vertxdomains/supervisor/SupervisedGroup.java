@@ -29,6 +29,8 @@ final class SupervisedGroup {
   private volatile String deploymentId;
   private volatile String nodeId = "local";
   private volatile boolean gaveUp;
+  /** The node the deployment was handed to when it gave up, if it was. */
+  volatile String handedOffTo;
   /** Whether any instance of the deployment has ever run. */
   private volatile boolean everRan;
   private int nextSlot;
@@ -69,7 +71,7 @@ final class SupervisedGroup {
       }
       Supervisor.publish(vertx, new JsonObject()
           .put("type", "undeployed").put("deployment", deploymentId()).put("verticle", verticleName)
-          .put("node", nodeId()).put("gaveUp", gaveUp));
+          .put("node", nodeId()).put("gaveUp", gaveUp).put("handedOffTo", handedOffTo));
     }
   }
 

@@ -115,6 +115,21 @@ public final class Worker {
   }
 
   /**
+   * Records that a request or message handled by this generation failed and was answered: an event of type
+   * {@code request-error} with the {@code policy} that then applies and {@code request}, a short description
+   * (an HTTP method and path, an event-bus address). The HTTP and event-bus integrations call it; metrics count it.
+   *
+   * @param request what failed, for example {@code GET /orders}
+   */
+  public void requestFailed(String request) {
+    Vertx vertx = context == null ? null : context.owner();
+    if (vertx != null) {
+      Supervisor.publish(vertx, info().toJson().put("type", "request-error")
+        .put("policy", errorPolicy().name().toLowerCase(java.util.Locale.ROOT)).put("request", request));
+    }
+  }
+
+  /**
    * The worker's id, {@code <deployment>/<slot>}: it stays the same when the instance is replaced.
    *
    * @return the id

@@ -524,6 +524,7 @@ final class WorkerSlot implements Deployable {
         if (ar.succeeded()) {
           LOG.warn("Supervised deployment {} of {} handed to node {}", group.deploymentId(), group.verticleName,
             ar.result());
+          group.handedOffTo = ar.result();
           stop(new SupervisorHandedOffException(group.verticleName, ar.result(), cause));
         } else {
           LOG.error("Supervised deployment {} of {} could not be handed off ({}); stopping it",

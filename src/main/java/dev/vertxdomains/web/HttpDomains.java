@@ -98,6 +98,10 @@ public final class HttpDomains {
     }
     answer(request, 500, "Internal Server Error\n", 0);
     String what = request.method() + " " + request.path();
+    Worker worker = Worker.current();
+    if (worker != null) {
+      worker.requestFailed(what);
+    }
     if (ErrorPolicy.current() == ErrorPolicy.RECYCLE) {
       try (MDC.MDCCloseable ignored = MDC.putCloseable(FaultLog.WHAT, what)) {
         domain.escalate(error);

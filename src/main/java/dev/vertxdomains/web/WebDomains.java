@@ -4,6 +4,7 @@ import dev.vertxdomains.domain.Domain;
 import dev.vertxdomains.domain.DomainError;
 import dev.vertxdomains.supervisor.ErrorPolicy;
 import dev.vertxdomains.supervisor.FaultLog;
+import dev.vertxdomains.supervisor.Worker;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -135,6 +136,10 @@ public final class WebDomains {
 
   private static void applyPolicy(RoutingContext ctx, Domain domain, DomainError error) {
     String what = ctx.request().method() + " " + ctx.request().path();
+    Worker worker = Worker.current();
+    if (worker != null) {
+      worker.requestFailed(what);
+    }
     if (ErrorPolicy.current() == ErrorPolicy.RECYCLE) {
       try (MDC.MDCCloseable ignored = MDC.putCloseable(FaultLog.WHAT, what)) {
         domain.escalate(error);

@@ -104,6 +104,8 @@ class SupervisorMetricsTest {
       && value(m, "vertx_domains_recycle_seconds_count{verticle=\"" + HELLO + "\"}") == 1.0
       && value(m, "vertx_domains_drain_seconds_count{verticle=\"" + HELLO + "\"}") == 1.0, "one recycle, drained");
     assertTrue(value(after, "vertx_domains_recycle_seconds_sum{verticle=\"" + HELLO + "\"}") > 0, after);
+    assertEquals(1.0, value(after, "vertx_domains_request_errors_total{policy=\"recycle\",verticle=\"" + HELLO
+      + "\"}"), after);
     assertTrue(after.contains("vertx_http_server_requests_total"), "Vert.x's own HTTP metrics:\n" + after);
 
     Supervisor.deploy(vertx, BadVerticles.CrashesAfterStart.class.getName(), new DeploymentOptions().setConfig(new JsonObject()
