@@ -389,7 +389,9 @@ final class WorkerSlot implements Deployable {
     }
     if (failAtOnce) {
       stopping = true;
-      firstStart.tryFail(cause);
+      if (firstStart.tryFail(cause)) {
+        group.leave(this, vertx); // Vert.x never undeploys a slot whose start failed
+      }
       return;
     }
     if (group.recordCrash()) {
@@ -567,8 +569,12 @@ final class WorkerSlot implements Deployable {
       }
     }
     rejectHeld();
-    // A deployment that never fully started fails, so whoever deployed it hears why.
-    firstStart.tryFail(failure);
+    // A deployment that never fully started fails, so whoever deployed it hears why. Vert.x then never undeploys this
+    // slot (its start failed), so it leaves its group itself.
+    if (firstStart.tryFail(failure)) {
+      stopping = true;
+      group.leave(this, vertx);
+    }
   }
 
   private void publish(Worker worker, Throwable error) {

@@ -306,6 +306,7 @@ class ClusterIT {
     b.awaitLine("Management endpoint", 90);
     List<String> failing = new ArrayList<>(withName(clusterOptions(0, managementA), "A"));
     failing.add("-Dflaky.fail=true");
+    failing.add("-Dvertx-domains.metrics=true");
     JarProcess a = JarProcess.startWithTestClasses("A", failing, "run",
       "supervised:" + FlakyStart.class.getName(), "-ha", "-instances", "2", "-conf", conf, "-cluster-host",
       "127.0.0.1");
@@ -316,6 +317,13 @@ class ClusterIT {
     assertTrue(view.stream().map(JsonObject.class::cast).filter(w -> w.getString("state").equals("running"))
       .allMatch(w -> w.getString("node").equals(nodeB)), "it runs on B: " + view);
     assertTrue(a.process().isAlive(), "A keeps running");
+    // The hand-off is counted on the node that gave the deployment away.
+    java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+      java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + managementA + "/metrics"))
+        .timeout(java.time.Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertTrue(metrics.body().contains("vertx_domains_handoffs_total{verticle=\"supervised:" + FlakyStart.class.getName()
+      + "\"} 1.0") || metrics.body().contains("vertx_domains_handoffs_total{verticle=\"" + FlakyStart.class.getName()
+      + "\"} 1.0"), metrics.body().lines().filter(l -> l.startsWith("vertx_domains")).toList().toString());
 
     client = joinAsClient(2);
     assertEquals("B", client.eventBus().<String>request("it.flaky", "who")

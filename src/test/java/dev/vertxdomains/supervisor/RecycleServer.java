@@ -36,6 +36,7 @@ public class RecycleServer extends VerticleBase {
   static final String TIMER_FIRED = "recycle.timer.fired";
   static final String HELD = "recycle.held";
   static final String RELEASE = "recycle.release";
+  static final String FAIL = "recycle.fail";
   private static final Logger LOG = LoggerFactory.getLogger(RecycleServer.class);
 
   private final List<HttpServerRequest> held = new ArrayList<>();
@@ -45,6 +46,11 @@ public class RecycleServer extends VerticleBase {
     vertx.eventBus().consumer(RELEASE, msg -> {
       held.forEach(request -> request.response().end("released gen=" + generation()));
       held.clear();
+    });
+    // A message to FAIL + "." + generation throws in this generation, outside any request.
+    vertx.eventBus().consumer(FAIL + "." + generation(), msg -> {
+      msg.reply("failing");
+      throw new IllegalStateException("generation " + generation() + " failed late");
     });
     int port = config().getInteger("http.port");
     HttpServerOptions options = new HttpServerOptions().setHost("127.0.0.1");

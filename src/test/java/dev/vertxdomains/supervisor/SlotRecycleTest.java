@@ -522,4 +522,30 @@ class SlotRecycleTest {
     busyClient.close().await();
     fresh.close().await();
   }
+
+  @Test
+  @DisplayName("an error in a generation already being replaced is counted nowhere and keeps the slot's last error")
+  void errorWhileDraining(Vertx vertx) throws Exception {
+    int port = JarProcess.freePort();
+    List<JsonObject> events = SupervisorEvents.listen(vertx);
+    deploy(vertx, port, 1, null).await(30, TimeUnit.SECONDS);
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(4));
+    Promise<Void> isHeld = Promise.promise();
+    vertx.eventBus().<Integer>consumer(RecycleServer.HELD, msg -> isHeld.tryComplete());
+    Future<String> held = get(vertx, client, port, "/hold");
+    isHeld.future().await(10, TimeUnit.SECONDS);
+    assertEquals("500 Internal Server Error\n", get(vertx, client, port, "/crash").await(10, TimeUnit.SECONDS));
+    awaitEvent(events, running(2));
+    // Generation 1 is draining (its request is held); each message makes it throw right after it replies.
+    vertx.eventBus().request(RecycleServer.FAIL + ".1", "now").await(10, TimeUnit.SECONDS);
+    vertx.eventBus().request(RecycleServer.FAIL + ".1", "again").await(10, TimeUnit.SECONDS);
+    // Generation 2 serves on; the late errors of generation 1 neither recycle it nor replace the slot's last error.
+    assertEquals("200 gen=2", get(vertx, client, port, "/").await(10, TimeUnit.SECONDS));
+    vertx.eventBus().publish(RecycleServer.RELEASE, "go");
+    assertEquals("200 released gen=1", held.await(10, TimeUnit.SECONDS));
+    WorkerInfo slot = Supervisor.workers(vertx).stream().filter(w -> w.generation() == 2).findFirst().orElseThrow();
+    assertEquals(1, slot.restarts(), slot.toString());
+    assertTrue(slot.lastError().contains("GET /crash"), slot.toString());
+    client.close().await();
+  }
 }
