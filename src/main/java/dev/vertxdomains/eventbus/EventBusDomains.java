@@ -3,16 +3,12 @@ package dev.vertxdomains.eventbus;
 import dev.vertxdomains.domain.Domain;
 import dev.vertxdomains.domain.DomainError;
 import dev.vertxdomains.supervisor.ErrorPolicy;
-import dev.vertxdomains.supervisor.FaultLog;
 import dev.vertxdomains.supervisor.Worker;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyFailure;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 import java.util.Objects;
 
@@ -47,7 +43,6 @@ public final class EventBusDomains {
   /** The failure message that goes with {@link #UNAVAILABLE_CODE}. */
   public static final String UNAVAILABLE_MESSAGE = "Service Unavailable";
 
-  private static final Logger LOG = LoggerFactory.getLogger(EventBusDomains.class);
 
   private EventBusDomains() {
   }
@@ -104,17 +99,6 @@ public final class EventBusDomains {
     if (message.replyAddress() != null && message.claim()) {
       message.message().fail(FAILURE_CODE, FAILURE_MESSAGE);
     }
-    Worker worker = Worker.current();
-    if (worker != null) {
-      worker.requestFailed("message to " + message.address());
-    }
-    if (ErrorPolicy.current() == ErrorPolicy.RECYCLE) {
-      try (MDC.MDCCloseable ignored = MDC.putCloseable(FaultLog.WHAT, "message to " + message.address())) {
-        domain.escalate(error);
-      }
-    } else {
-      FaultLog.warn(LOG, error.cause(), "Message to {} failed in {} (instance kept, policy continue): {}",
-        message.address(), domain.id(), FaultLog.describe(error.cause()));
-    }
+    ErrorPolicy.afterAnswer(domain, error, "message to " + message.address());
   }
 }

@@ -3,7 +3,6 @@ package dev.vertxdomains.web;
 import dev.vertxdomains.domain.Domain;
 import dev.vertxdomains.domain.DomainError;
 import dev.vertxdomains.supervisor.ErrorPolicy;
-import dev.vertxdomains.supervisor.FaultLog;
 import dev.vertxdomains.supervisor.Worker;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
@@ -15,7 +14,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 import java.util.Objects;
 
@@ -97,19 +95,7 @@ public final class HttpDomains {
       return;
     }
     answer(request, 500, "Internal Server Error\n", 0);
-    String what = request.method() + " " + request.path();
-    Worker worker = Worker.current();
-    if (worker != null) {
-      worker.requestFailed(what);
-    }
-    if (ErrorPolicy.current() == ErrorPolicy.RECYCLE) {
-      try (MDC.MDCCloseable ignored = MDC.putCloseable(FaultLog.WHAT, what)) {
-        domain.escalate(error);
-      }
-    } else {
-      FaultLog.warn(LOG, error.cause(), "{} failed in {} (instance kept, policy continue): {}", what, domain.id(),
-        FaultLog.describe(error.cause()));
-    }
+    ErrorPolicy.afterAnswer(domain, error, request.method() + " " + request.path());
   }
 
   /**

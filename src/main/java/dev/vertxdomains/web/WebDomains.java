@@ -3,8 +3,6 @@ package dev.vertxdomains.web;
 import dev.vertxdomains.domain.Domain;
 import dev.vertxdomains.domain.DomainError;
 import dev.vertxdomains.supervisor.ErrorPolicy;
-import dev.vertxdomains.supervisor.FaultLog;
-import dev.vertxdomains.supervisor.Worker;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -16,7 +14,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
@@ -135,19 +132,8 @@ public final class WebDomains {
   }
 
   private static void applyPolicy(RoutingContext ctx, Domain domain, DomainError error) {
-    String what = ctx.request().method() + " " + ctx.request().path();
-    Worker worker = Worker.current();
-    if (worker != null) {
-      worker.requestFailed(what);
-    }
-    if (ErrorPolicy.current() == ErrorPolicy.RECYCLE) {
-      try (MDC.MDCCloseable ignored = MDC.putCloseable(FaultLog.WHAT, what)) {
-        domain.escalate(error);
-      }
-    } else {
-      FaultLog.warn(LOG, error.cause(), "{} ({}) failed in {} (instance kept, policy continue): {}", what,
-        ctx.<String>get(REQUEST_ID), domain.id(), FaultLog.describe(error.cause()));
-    }
+    ErrorPolicy.afterAnswer(domain, error, ctx.request().method() + " " + ctx.request().path() + " ("
+      + ctx.<String>get(REQUEST_ID) + ")");
   }
 
   /**
