@@ -103,4 +103,33 @@ class DomainsApplicationIT {
       assertTrue(list.output().contains(":" + management + " pid " + process.process().pid() + " "), list.output());
     }
   }
+
+  @Test
+  @DisplayName("HA through -options fails over: kill -9 the DomainsApplication node and a bare node of the legacy "
+    + "launcher runs its supervised deployment")
+  void haFailsOver() throws Exception {
+    String work = "dev.vertxdomains.examples.WorkService";
+    int[] ports = {JarProcess.freePort(), JarProcess.freePort()};
+    String members = "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1];
+    String name = "app-ha-" + java.util.UUID.randomUUID();
+    int managementB = JarProcess.freePort();
+    try (JarProcess b = JarProcess.start("bare", List.of("-Dvertx-domains.cluster.name=" + name,
+        "-Dvertx-domains.cluster.members=" + members, "-Dvertx-domains.cluster.port=" + ports[1],
+        "-Dvertx-domains.management.port=" + managementB), "bare", "-cluster-host", "127.0.0.1");
+         JarProcess a = start("app", List.of("-Dvertx-domains.cluster.name=" + name,
+           "-Dvertx-domains.cluster.members=" + members, "-Dvertx-domains.cluster.port=" + ports[0],
+           "-Dvertx-domains.management.port=" + JarProcess.freePort()),
+           work, "-options", "{\"haEnabled\": true, \"quorumSize\": 1}", "-conf", "{\"address\": \"app.ha\"}",
+           "-cluster-host", "127.0.0.1")) {
+      a.awaitLine("Succeeded in deploying verticle", 90);
+      JarProcess.awaitJson(managementB, "/workers?scope=cluster",
+        json -> json.getBoolean("safe", false) && json.getJsonArray("workers").size() == 1, "A's worker, safe");
+      a.process().destroyForcibly(); // SIGKILL
+      b.awaitLine("Successfully redeployed verticle supervised:" + work, 60);
+      JsonObject view = JarProcess.awaitJson(managementB, "/workers?scope=cluster",
+        json -> json.getJsonArray("workers").stream().map(JsonObject.class::cast)
+          .anyMatch(w -> w.getString("state").equals("running")), "the deployment running on B");
+      assertEquals(work, view.getJsonArray("workers").getJsonObject(0).getString("verticle"), view.encodePrettily());
+    }
+  }
 }
