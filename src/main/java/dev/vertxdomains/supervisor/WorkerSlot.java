@@ -151,12 +151,13 @@ final class WorkerSlot implements Deployable {
     LOG.error("Worker {} of {} is stuck: its event loop thread {} has not run for {} ms (stuckTimeoutMs {}); it takes "
         + "no new connections until it runs again; at {}", id(), group.verticleName,
       thread == null ? "?" : thread.getName(), blockedMillis, options.stuckTimeoutMs(), SlotWatchdog.where(thread));
+    // Listeners first (listeners leave the port's balancer), so that whoever reacts to the event finds it done.
+    stuckListeners.forEach(listener -> listener.handle(true));
     Worker now = serving;
     if (now != null && now.state() == WorkerState.RUNNING) {
       now.state(WorkerState.STUCK);
       publish(now, null);
     }
-    stuckListeners.forEach(listener -> listener.handle(true));
     if (options.giveUp() == GiveUpAction.EXIT) {
       Supervisor.exit(vertx, options.exitCode(), "worker " + id() + " of " + group.verticleName + " is stuck",
         Math.min(options.killTimeoutMs(), 10_000));
