@@ -78,7 +78,8 @@ final class HttpInternals {
     }
   }
 
-  private static Object field(Object target, String name) throws ReflectiveOperationException {
+  /** A private field of {@code target} or its superclasses (the one reflective reader of this package). */
+  static Object field(Object target, String name) throws ReflectiveOperationException {
     Field field = find(target.getClass(), name);
     field.setAccessible(true);
     return field.get(target);

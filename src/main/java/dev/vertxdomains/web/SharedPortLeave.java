@@ -10,7 +10,6 @@ import io.vertx.core.net.impl.VertxEventLoopGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.util.concurrent.TimeUnit;
 
@@ -135,41 +134,28 @@ final class SharedPortLeave {
 
     /** Returns {@code null} when the server is not listening on a shared port. */
     static Hooks of(HttpServer server) throws ReflectiveOperationException {
-      Object tcpServer = field(server, "tcpServer");
+      Object tcpServer = HttpInternals.field(server, "tcpServer");
       if (tcpServer == null) {
         return null;
       }
-      Object actual = field(tcpServer, "actualServer");
-      EventLoop loop = (EventLoop) field(tcpServer, "eventLoop");
+      Object actual = HttpInternals.field(tcpServer, "actualServer");
+      EventLoop loop = (EventLoop) HttpInternals.field(tcpServer, "eventLoop");
       if (actual == null || loop == null) {
         return null;
       }
-      Object balancer = field(actual, "channelBalancer");
-      Future<?> bound = (Future<?>) field(actual, "bindFuture");
+      Object balancer = HttpInternals.field(actual, "channelBalancer");
+      Future<?> bound = (Future<?>) HttpInternals.field(actual, "bindFuture");
       if (balancer == null || bound == null || !bound.succeeded()) {
         return null;
       }
       Method workers = balancer.getClass().getDeclaredMethod("workers");
       workers.setAccessible(true);
       VertxEventLoopGroup group = (VertxEventLoopGroup) workers.invoke(balancer);
-      Object handler = field(tcpServer, "worker");
+      Object handler = HttpInternals.field(tcpServer, "worker");
       Method remove = balancer.getClass().getDeclaredMethod("removeWorker", EventLoop.class, io.vertx.core.Handler.class);
       remove.setAccessible(true);
       Channel serverChannel = (Channel) bound.result();
       return new Hooks(group, loop, serverChannel.eventLoop(), balancer, handler, remove);
-    }
-
-    private static Object field(Object target, String name) throws ReflectiveOperationException {
-      for (Class<?> type = target.getClass(); type != null; type = type.getSuperclass()) {
-        try {
-          Field field = type.getDeclaredField(name);
-          field.setAccessible(true);
-          return field.get(target);
-        } catch (NoSuchFieldException ignored) {
-          // look in the superclass
-        }
-      }
-      throw new NoSuchFieldException(target.getClass().getName() + "." + name);
     }
   }
 }

@@ -51,6 +51,7 @@ final class SlotHttpServer {
   private final Map<Worker, GenerationHttpServer> generations = new ConcurrentHashMap<>();
   private final Supplier<Context> requestContexts;
   private volatile HttpServer server;
+  private volatile HttpServerDrain connectionDrain;
   private Future<HttpServer> listening;
 
   SlotHttpServer(SlotScope scope, HttpServerOptions options, long drainIdleMs, boolean webSockets) {
@@ -116,8 +117,6 @@ final class SlotHttpServer {
     });
     return result.future();
   }
-
-  private volatile HttpServerDrain connectionDrain;
 
   // ----------------------------------------------------------------------------------------------------------------
   // Dispatch, on the request's context
