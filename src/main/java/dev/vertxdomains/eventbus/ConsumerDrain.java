@@ -1,6 +1,5 @@
 package dev.vertxdomains.eventbus;
 
-import dev.vertxdomains.supervisor.Drain;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -43,7 +42,8 @@ final class ConsumerDrain {
     }
   }
 
-  Future<?> drain(Drain request) {
+  /** Leaves the address; what was queued for this consumer goes to the address's other consumers. */
+  Future<?> drain() {
     return consumer.unregister().onComplete(ar -> {
       List<Held> queued;
       synchronized (this) {

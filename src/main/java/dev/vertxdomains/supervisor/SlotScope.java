@@ -61,9 +61,10 @@ public final class SlotScope {
    * The resource kept under {@code key} for the whole life of the slot, made by {@code factory} on first use.
    *
    * @param key     what identifies the resource (equals/hashCode), for example a listen address and its options
-   * @param factory makes the resource; called at most once per key, on the calling thread
+   * @param factory makes the resource; called on the calling thread until it returns one (a factory that returns
+   *                {@code null} stores nothing, which makes this a lookup)
    * @param <T>     the resource's type
-   * @return the resource
+   * @return the resource, or {@code null} if the factory returned {@code null}
    */
   public <T> T resource(Object key, Function<SlotScope, T> factory) {
     Objects.requireNonNull(key, "key");
@@ -96,6 +97,19 @@ public final class SlotScope {
   public SlotScope onStuck(Handler<Boolean> listener) {
     slot.onStuck(Objects.requireNonNull(listener, "listener"));
     return this;
+  }
+
+  /**
+   * For a stand-in slot, the scope of the stuck slot it takes new work for. When a slot's event loop is blocked beyond
+   * {@link SupervisorOptions#stuckTimeoutMs()}, the supervisor starts a stand-in slot of the same deployment on a free
+   * event loop; it serves until the stuck slot's loop runs again, then drains and goes. Resources that join the
+   * stuck slot's (a shared port) must not wait for anything that runs on the blocked loop.
+   *
+   * @return the stuck slot's scope, or {@code null} for a slot that stands in for none
+   */
+  public SlotScope standsInFor() {
+    WorkerSlot stuck = slot.standsInFor();
+    return stuck == null ? null : stuck.scope();
   }
 
   /**

@@ -4,13 +4,20 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.ThreadingModel;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.internal.CloseFuture;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The one place where the supervisor touches Vert.x internals. Vert.x 5.0 has no public API to make a context on a
  * given event loop, to give a context close hooks of its own, or to run a handler on a context now when already on
- * its thread; a generation of a slot needs all three.
+ * its thread; a generation of a slot needs all three, and a stand-in for a stuck slot needs a loop of its own.
  */
 final class SupervisorInternals {
 
@@ -37,6 +44,39 @@ final class SupervisorInternals {
     ContextInternal generation = base.toBuilder().withCloseFuture(hooks).build();
     base.addCloseHook(hooks);
     return generation;
+  }
+
+  /**
+   * A new context like {@code slot} (deployment, threading model, worker pool, class loader) on the event loop that
+   * runs the fewest of {@code placed} and none of {@code blocked}, with close hooks of its own, closed with
+   * {@code slot}'s if nothing closed it before; {@code null} when every loop is blocked.
+   */
+  static Context onFreeLoop(Context slot, Collection<Context> placed, Collection<Context> blocked) {
+    ContextInternal base = (ContextInternal) slot;
+    Map<EventLoop, Integer> load = new HashMap<>();
+    for (Context context : placed) {
+      load.merge(((ContextInternal) context).nettyEventLoop(), 1, Integer::sum);
+    }
+    for (Context context : blocked) {
+      load.put(((ContextInternal) context).nettyEventLoop(), Integer.MAX_VALUE);
+    }
+    EventLoop best = null;
+    int least = Integer.MAX_VALUE;
+    for (EventExecutor executor : ((VertxInternal) base.owner()).nettyEventLoopGroup()) {
+      EventLoop loop = (EventLoop) executor;
+      int count = load.getOrDefault(loop, 0);
+      if (count < least) {
+        best = loop;
+        least = count;
+      }
+    }
+    if (best == null) {
+      return null;
+    }
+    CloseFuture hooks = new CloseFuture();
+    ContextInternal context = base.toBuilder().withEventLoop(best).withCloseFuture(hooks).build();
+    base.addCloseHook(hooks);
+    return context;
   }
 
   /** Closes what a generation's code created (its close hooks) and its task queues. */

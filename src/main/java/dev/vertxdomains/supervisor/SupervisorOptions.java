@@ -36,8 +36,9 @@ import java.util.Set;
  *   <tr><td>startTimeoutMs</td><td>60000</td><td>a generation whose {@code start()} has not completed by then has
  *       failed to start (a crash: backoff, restart intensity); 0 waits forever</td></tr>
  *   <tr><td>stuckTimeoutMs</td><td>5000</td><td>a slot whose event loop has not run a heartbeat for this long is
- *       reported {@code stuck}: it takes no new connections until its loop answers again; with {@code giveUp: exit}
- *       the process exits so that the orchestrator or the cluster takes over; 0 disables the watch</td></tr>
+ *       reported {@code stuck}: it takes no new connections or messages until its loop answers again, and a stand-in
+ *       slot on a free event loop takes them meanwhile; with {@code giveUp: exit} the process exits instead, so that
+ *       the orchestrator or the cluster takes over; 0 disables the watch</td></tr>
  *   <tr><td>retryFirstStart</td><td>true</td><td>whether a deployment none of whose instances has ever run retries a
  *       failed start with backoff; {@code false} (the launcher's default) fails the deployment at once, since a
  *       deployment that cannot start the first time is most likely misconfigured ({@code giveUp: handoff} always

@@ -63,9 +63,18 @@ final class WorkerSlot implements Deployable {
   private volatile long beatSentAt;
   private volatile boolean stuck;
   private volatile Thread loopThread;
+  /** For a stand-in: the stuck slot it takes new work for; {@code null} for a slot Vert.x deployed. */
+  private final WorkerSlot standsInFor;
+  /** The slot taking this one's new work while its loop is stuck, if any. */
+  private volatile WorkerSlot standIn;
 
   WorkerSlot(SupervisedGroup group) {
+    this(group, null);
+  }
+
+  private WorkerSlot(SupervisedGroup group, WorkerSlot standsInFor) {
     this.group = group;
+    this.standsInFor = standsInFor;
   }
 
   String id() {
@@ -86,6 +95,10 @@ final class WorkerSlot implements Deployable {
 
   Worker serving() {
     return serving;
+  }
+
+  WorkerSlot standsInFor() {
+    return standsInFor;
   }
 
   @SuppressWarnings("unchecked")
@@ -138,13 +151,20 @@ final class WorkerSlot implements Deployable {
         publish(now, null);
       }
       stuckListeners.forEach(listener -> listener.handle(false));
+      WorkerSlot in = standIn;
+      standIn = null;
+      if (in != null) {
+        in.home.runOnContext(v -> in.endStandIn(Promise.promise()));
+      }
     }
   }
 
   /**
    * On the watchdog thread: the slot's loop is blocked. Its thread cannot be stopped, so the slot is reported
-   * {@code stuck} (list, events), its listeners stop taking new connections, and with {@code giveUp: exit} the process
-   * exits so that an orchestrator or the cluster takes over. Requests on its open connections wait for the loop.
+   * {@code stuck} (list, events, health), its listeners leave their port and its consumers their address, and a
+   * stand-in slot on a free loop takes its new work until the loop runs again; with {@code giveUp: exit} the process
+   * exits instead, so that an orchestrator or the cluster takes over. What the blocked loop already holds (requests on
+   * its open connections, messages queued for it, its timers) waits for the loop.
    */
   private void stuck(long blockedMillis, SupervisorOptions options) {
     Thread thread = loopThread;
@@ -161,7 +181,54 @@ final class WorkerSlot implements Deployable {
     if (options.giveUp() == GiveUpAction.EXIT) {
       Supervisor.exit(vertx, options.exitCode(), "worker " + id() + " of " + group.verticleName + " is stuck",
         Math.min(options.killTimeoutMs(), 10_000));
+    } else if (standsInFor == null && standIn == null) {
+      placeStandIn();
     }
+  }
+
+  /**
+   * On the watchdog thread: starts a slot of the same deployment on the least used event loop that is not blocked,
+   * to take this slot's new connections and messages until this slot's loop runs again (then it drains and goes).
+   * A stand-in has no stand-in of its own.
+   */
+  private void placeStandIn() {
+    List<Context> placed = new ArrayList<>();
+    List<Context> blocked = new ArrayList<>();
+    for (WorkerSlot slot : Supervisor.slots(vertx)) {
+      if (slot.home != null) {
+        (slot.stuck ? blocked : placed).add(slot.home);
+      }
+    }
+    Context context = SupervisorInternals.onFreeLoop(slotContext, placed, blocked);
+    if (context == null || stopping) {
+      LOG.warn("Worker {} of {} is stuck and no event loop is free to take its work", id(), group.verticleName);
+      return;
+    }
+    WorkerSlot in = new WorkerSlot(group, this);
+    in.slotContext = context;
+    in.home = SupervisorInternals.eventLoopContext(context);
+    in.vertx = vertx;
+    in.index = group.join(in, context);
+    standIn = in;
+    in.home.runOnContext(v -> {
+      in.loopThread = Thread.currentThread();
+      LOG.warn("Worker {} of {} stands in for stuck worker {} on {}", in.id(), group.verticleName, id(),
+        Thread.currentThread().getName());
+      in.startInstance();
+    });
+  }
+
+  /** A stand-in's end, on its context: the slot's graceful end, then its context's close hooks. */
+  private void endStandIn(Promise<Void> done) {
+    if (stopping) {
+      done.complete();
+      return;
+    }
+    Promise<Void> drained = Promise.promise();
+    shutdown(drained);
+    drained.future()
+      .compose(v -> SupervisorInternals.closeGeneration(standsInFor.slotContext, slotContext))
+      .onComplete(ar -> done.complete());
   }
 
   /** Snapshots of the current instance and of those still draining. */
@@ -188,6 +255,7 @@ final class WorkerSlot implements Deployable {
     this.vertx = context.owner();
     this.index = group.join(this, context);
     group.claimed().onComplete(ar -> home.runOnContext(v -> {
+      loopThread = Thread.currentThread();
       if (ar.succeeded()) {
         startInstance();
       } else {
@@ -201,9 +269,17 @@ final class WorkerSlot implements Deployable {
 
   @Override
   public Future<?> undeploy(Context context) {
+    WorkerSlot in = standIn;
+    standIn = null;
+    Promise<Void> ended = Promise.promise();
+    if (in != null) {
+      in.home.runOnContext(v -> in.endStandIn(ended));
+    } else {
+      ended.complete();
+    }
     Promise<Void> done = Promise.promise();
     home.runOnContext(v -> shutdown(done));
-    return done.future();
+    return Future.join(done.future(), ended.future());
   }
 
   /**

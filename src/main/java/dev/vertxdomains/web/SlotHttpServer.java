@@ -100,12 +100,18 @@ final class SlotHttpServer {
       }
       HttpServerDrain drain = new HttpServerDrain(created, vertx, drainIdleMs);
       connectionDrain = drain;
-      created.listen(address).onComplete(ar -> {
+      Future<HttpServer> bound = created.listen(address);
+      if (joinsStuckSlot(address)) {
+        // Vert.x joins this server to the stuck slot's listener at once, but completes the listen on that slot's
+        // blocked loop: the port is bound already, so serve now.
+        listening(created, drain);
+        result.complete(created);
+        bound.onFailure(err -> LOG.warn("A stand-in's listener on {} failed: {}", address, err.toString()));
+        return;
+      }
+      bound.onComplete(ar -> {
         if (ar.succeeded()) {
-          server = created;
-          scope.onClose(drain::drain);
-          // A blocked loop would hold every connection the balancer gives it: stop taking them until it runs.
-          scope.onStuck(stuck -> SharedPortLeave.pause(created, stuck));
+          listening(created, drain);
           result.complete(created);
         } else {
           synchronized (this) {
@@ -116,6 +122,20 @@ final class SlotHttpServer {
       });
     });
     return result.future();
+  }
+
+  private void listening(HttpServer created, HttpServerDrain drain) {
+    server = created;
+    scope.onClose(drain::drain);
+    // A blocked loop would hold every connection the balancer gives it: stop taking them until it runs.
+    scope.onStuck(stuck -> SharedPortLeave.pause(created, stuck));
+  }
+
+  /** Whether this slot stands in for a stuck slot that listens on {@code address} (so the port is bound). */
+  private boolean joinsStuckSlot(SocketAddress address) {
+    SlotScope stuck = scope.standsInFor();
+    SlotHttpServer theirs = stuck == null ? null : stuck.resource(new Key(address), absent -> null);
+    return theirs != null && theirs.server() != null;
   }
 
   // ----------------------------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import java.util.List;
  *   <li>{@code GET /hold} announces itself on {@link #HELD} (and logs "holding request") and is answered when the
  *       test publishes on {@link #RELEASE};</li>
  *   <li>WebSocket: every text message is echoed as {@code gen=N:message}.</li>
+ *   <li>event bus (supervised consumer): a message to {@link #WHERE} is answered with the serving thread's name.</li>
  * </ul>
  * Config: {@code http.port}; {@code tls: true} serves HTTPS (HTTP/2 by ALPN) with a self-signed certificate.
  */
@@ -37,6 +38,7 @@ public class RecycleServer extends VerticleBase {
   static final String HELD = "recycle.held";
   static final String RELEASE = "recycle.release";
   static final String FAIL = "recycle.fail";
+  static final String WHERE = "recycle.where";
   private static final Logger LOG = LoggerFactory.getLogger(RecycleServer.class);
 
   private final List<HttpServerRequest> held = new ArrayList<>();
@@ -52,6 +54,8 @@ public class RecycleServer extends VerticleBase {
       msg.reply("failing");
       throw new IllegalStateException("generation " + generation() + " failed late");
     });
+    dev.vertxdomains.eventbus.EventBusDomains.<String>consumer(vertx, WHERE,
+      msg -> msg.reply(Thread.currentThread().getName()));
     int port = config().getInteger("http.port");
     HttpServerOptions options = new HttpServerOptions().setHost("127.0.0.1");
     if (config().getBoolean("tls", false)) {

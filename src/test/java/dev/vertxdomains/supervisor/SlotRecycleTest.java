@@ -2,11 +2,13 @@ package dev.vertxdomains.supervisor;
 
 import dev.vertxdomains.testing.JarProcess;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
@@ -521,6 +523,78 @@ class SlotRecycleTest {
       && events.indexOf(e) > SupervisorEvents.indexOf(events, x -> "stuck".equals(x.getString("state"))));
     busyClient.close().await();
     fresh.close().await();
+  }
+
+  @Test
+  @DisplayName("a stuck slot's new connections and messages go to a stand-in slot on a free loop until it runs again")
+  void stuckSlotStandIn(Vertx vertx) throws Exception {
+    int port = JarProcess.freePort();
+    List<JsonObject> events = SupervisorEvents.listen(vertx);
+    deploy(vertx, port, 1, new JsonObject().put("stuckTimeoutMs", 300)).await(30, TimeUnit.SECONDS);
+    HttpClient fresh = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
+    String home = get(vertx, fresh, port, "/thread").await(10, TimeUnit.SECONDS).substring(4);
+    // The test's own requests go from a context on another loop than the slot's, which is about to be blocked.
+    Context client = contextOff(vertx, home);
+    DeliveryOptions timeout = new DeliveryOptions().setSendTimeout(2_000);
+    assertEquals(home, where(client, timeout).await(10, TimeUnit.SECONDS));
+    HttpClient busyClient = vertx.createHttpClient();
+    Future<String> busy = get(vertx, busyClient, port, "/busy?ms=4000");
+    awaitEvent(events, e -> "stuck".equals(e.getString("state")));
+    String stuckWorker = Supervisor.workers(vertx).stream().filter(w -> w.state() == WorkerState.STUCK)
+      .map(WorkerInfo::worker).findFirst().orElseThrow();
+    // The only slot is blocked: a stand-in on another loop answers new connections and messages meanwhile.
+    String standIn = awaitEvent(events, e -> !stuckWorker.equals(e.getString("worker"))
+      && "running".equals(e.getString("state"))).getString("worker");
+    for (int i = 0; i < 4; i++) {
+      String answer = get(client, fresh, port, "/thread").await(10, TimeUnit.SECONDS);
+      assertTrue(answer.startsWith("200 ") && !answer.endsWith(home), answer + " while " + home + " is blocked");
+      String replier = where(client, timeout).await(10, TimeUnit.SECONDS);
+      assertTrue(!replier.equals(home), replier + " while " + home + " is blocked");
+    }
+    assertTrue(!busy.isComplete(), "the blocked request is still running");
+    assertEquals("200 busy gen=1 spins=true", busy.await(10, TimeUnit.SECONDS));
+    // The slot runs again: the stand-in drains and goes, and the slot takes its work back.
+    awaitEvent(events, e -> standIn.equals(e.getString("worker")) && "stopped".equals(e.getString("state")));
+    awaitEvent(events, e -> stuckWorker.equals(e.getString("worker")) && "running".equals(e.getString("state"))
+      && events.indexOf(e) > SupervisorEvents.indexOf(events, x -> "stuck".equals(x.getString("state"))));
+    assertEquals("200 " + home, get(client, fresh, port, "/thread").await(10, TimeUnit.SECONDS));
+    assertEquals(home, where(client, timeout).await(10, TimeUnit.SECONDS));
+    assertTrue(Supervisor.workers(vertx).stream().noneMatch(w -> w.worker().equals(standIn)),
+      Supervisor.workers(vertx).toString());
+    busyClient.close().await();
+    fresh.close().await();
+  }
+
+  /** A context whose event loop thread is not {@code thread}. */
+  private static Context contextOff(Vertx vertx, String thread) throws Exception {
+    for (int i = 0; i < 16; i++) {
+      Context context = vertx.getOrCreateContext();
+      Promise<String> name = Promise.promise();
+      context.runOnContext(v -> name.complete(Thread.currentThread().getName()));
+      if (!thread.equals(name.future().await(10, TimeUnit.SECONDS))) {
+        return context;
+      }
+    }
+    throw new AssertionError("every context runs on " + thread);
+  }
+
+  /** As {@link #get(Vertx, HttpClient, int, String)}, sent from {@code context}. */
+  private static Future<String> get(Context context, HttpClient client, int port, String uri) {
+    Promise<String> result = Promise.promise();
+    context.runOnContext(v -> client.request(HttpMethod.GET, port, "127.0.0.1", uri)
+      .compose(HttpClientRequest::send)
+      .compose(resp -> resp.body().map(body -> resp.statusCode() + " " + body))
+      .otherwise(err -> "error: " + err)
+      .onComplete(result));
+    return result.future();
+  }
+
+  /** The thread that answers a message to {@link RecycleServer#WHERE}, asked from {@code context}. */
+  private static Future<String> where(Context context, DeliveryOptions options) {
+    Promise<String> result = Promise.promise();
+    context.runOnContext(v -> context.owner().eventBus().<String>request(RecycleServer.WHERE, "?", options)
+      .map(io.vertx.core.eventbus.Message::body).onComplete(result));
+    return result.future();
   }
 
   @Test

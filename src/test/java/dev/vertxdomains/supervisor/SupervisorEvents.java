@@ -14,12 +14,15 @@ public final class SupervisorEvents {
   private SupervisorEvents() {
   }
 
-  /** Starts recording the events published on {@link Supervisor#EVENTS_ADDRESS}; returns the live list. */
+  /**
+   * Starts recording the supervisor's events (those published on {@link Supervisor#EVENTS_ADDRESS}), as they are
+   * published, so that no blocked event loop can hold them back; returns the live list.
+   */
   public static List<JsonObject> listen(Vertx vertx) {
     List<JsonObject> events = new CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer(Supervisor.EVENTS_ADDRESS, msg -> {
+    Supervisor.listen(vertx, event -> {
       synchronized (events) {
-        events.add(msg.body());
+        events.add(event);
         events.notifyAll();
       }
     });
@@ -27,16 +30,19 @@ public final class SupervisorEvents {
   }
 
   /** Waits until a recorded event matches, for at most 20 s. */
-  public static void awaitEvent(List<JsonObject> events, Predicate<JsonObject> match) throws InterruptedException {
+  public static JsonObject awaitEvent(List<JsonObject> events, Predicate<JsonObject> match)
+    throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     synchronized (events) {
-      while (indexOf(events, match) < 0) {
+      int index;
+      while ((index = indexOf(events, match)) < 0) {
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (left <= 0) {
           throw new AssertionError("no matching supervisor event within 20 s: " + events);
         }
         events.wait(left);
       }
+      return events.get(index);
     }
   }
 
