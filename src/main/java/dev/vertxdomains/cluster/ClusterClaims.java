@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@link DeploymentClaims} in the Hazelcast map {@value #OWNERS_MAP} (key: the deployment's {@code haId}, value: the
@@ -45,6 +46,12 @@ public final class ClusterClaims implements DeploymentClaims {
   private static final String HA_INFO_MAP = "__vertx.haInfo";
   private static final long HANDOFF_TIMEOUT_MS = 120_000;
   private static final long RECONCILE_MILLIS = 5_000;
+  private static final long FREEZE_TICK_MILLIS = 100;
+  private static final long FENCE_CHECK_MILLIS = 250;
+  /** Hazelcast's heartbeat interval (conf/cluster.xml). */
+  private static final long HEARTBEAT_MILLIS = 1_000;
+  /** How long a node that lost its members after a freeze waits for the split to heal before deciding alone. */
+  private static final long ALONE_MILLIS = 30_000;
   private static final Logger LOG = LoggerFactory.getLogger(ClusterClaims.class);
 
   private final Vertx vertx;
@@ -57,6 +64,18 @@ public final class ClusterClaims implements DeploymentClaims {
   private final Set<String> claimedHere = ConcurrentHashMap.newKeySet();
   /** Orphaned HA records seen by the last reconcile, by departed node, with when each was first seen. */
   private final Map<String, Map.Entry<String, Long>> orphansSeen = new ConcurrentHashMap<>();
+  /** The HA deployments fenced after a freeze (deployment id by haId), until their claims are checked. */
+  private final Map<String, String> fenced = new ConcurrentHashMap<>();
+  /** When this node last ran again after a freeze (nanoTime), and whether a member left since. */
+  private volatile long resumedAt;
+  /** How long the last freeze lasted. */
+  private volatile long frozenMillis;
+  private volatile boolean membersLeftSinceResume;
+  /** Whether members joined this node again after some had left since the freeze (the split healed). */
+  private volatile boolean mergedSinceResume;
+  /** Hazelcast's failure-detection bound (max.no.heartbeat). */
+  private long boundMillis;
+  private long fenceTimer = -1;
 
   private ClusterClaims(Vertx vertx, HazelcastClusterManager manager) {
     this.vertx = vertx;
@@ -86,16 +105,160 @@ public final class ClusterClaims implements DeploymentClaims {
     claims.hazelcast.getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
+        if (claims.membersLeftSinceResume) {
+          claims.mergedSinceResume = true;
+        }
         vertx.runOnContext(v -> claims.reconcile());
       }
 
       @Override
       public void memberRemoved(MembershipEvent event) {
-        // nothing to give up when others leave
+        claims.membersLeftSinceResume = true; // nothing to give up when others leave, but a fence waits for a merge
       }
     });
     vertx.setPeriodic(RECONCILE_MILLIS, id -> claims.reconcile());
+    claims.boundMillis = heartbeatBoundMillis(claims.hazelcast);
+    claims.watchFreezes(claims.boundMillis);
     return claims;
+  }
+
+  // ----------------------------------------------------------------------------------------------------------------
+  // Fencing after a freeze
+
+  /**
+   * A freeze (SIGSTOP, a long GC pause, a suspended VM) stops every thread of the process, so the others may have
+   * taken this node for dead and run its HA deployments elsewhere while its own copies, still deployed, wake up with
+   * their subscriptions. A daemon thread notices the freeze as a gap in its own clock ticks: one of half the
+   * failure-detection bound or more fences this node's HA deployments at once (they take no new work) until their
+   * claims can be read from a settled cluster; then a copy whose claim another live node holds is undeployed, and
+   * the others are resumed.
+   * <p>
+   * This node's own view cannot be trusted right after a freeze: Hazelcast resets its heartbeat clocks on a clock jump,
+   * so it may take up to the whole bound again to notice that the others removed it (measured: 0.2 to 10.3 s with a
+   * 10 s bound), and until then it reads its own stale copy of the claims. So the check waits for the membership to
+   * tell: a freeze longer than the bound plus a heartbeat means the others removed this node, and the check waits
+   * until it has lost its members and merged back (the claims are then the cluster's); a shorter one waits a bound
+   * and two heartbeats for members to leave, and resumes if none did.
+   */
+  private void watchFreezes(long boundMillis) {
+    long gapNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1_000, boundMillis / 2));
+    Thread thread = new Thread(() -> {
+      long last = System.nanoTime();
+      while (true) {
+        try {
+          Thread.sleep(FREEZE_TICK_MILLIS);
+        } catch (InterruptedException e) {
+          return;
+        }
+        long now = System.nanoTime();
+        if (now - last >= gapNanos) {
+          frozen(TimeUnit.NANOSECONDS.toMillis(now - last));
+        }
+        last = now;
+      }
+    }, "vertx-domains-freeze-watch");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** On the freeze watch's thread, as soon as the process runs again: fences every claimed HA deployment here. */
+  private void frozen(long millis) {
+    Map<String, String> running = Supervisor.haDeployments(vertx);
+    resumedAt = System.nanoTime();
+    frozenMillis = millis;
+    membersLeftSinceResume = false;
+    mergedSinceResume = false;
+    if (running.isEmpty()) {
+      LOG.warn("This node did not run for {} ms (a freeze); it runs no HA deployment", millis);
+      return;
+    }
+    running.forEach((haId, deploymentId) -> {
+      if (Supervisor.fence(vertx, deploymentId, true)) {
+        fenced.put(haId, deploymentId);
+      }
+    });
+    LOG.warn("This node did not run for {} ms (a freeze: SIGSTOP, a long GC pause, a suspended VM); the cluster may have "
+      + "moved its HA deployments {} elsewhere: they take no new work until their claims are checked", millis,
+      fenced.values());
+    vertx.runOnContext(v -> {
+      if (fenceTimer < 0) {
+        fenceTimer = vertx.setPeriodic(FENCE_CHECK_MILLIS, id -> checkFenced());
+      }
+    });
+  }
+
+  /**
+   * Every {@value #FENCE_CHECK_MILLIS} ms while fenced: once this node's view of the cluster can be trusted again (see
+   * {@link #watchFreezes}), each fenced deployment is undeployed if another live node holds its claim, else claimed
+   * again and resumed.
+   */
+  private void checkFenced() {
+    if (fenced.isEmpty()) {
+      vertx.cancelTimer(fenceTimer);
+      fenceTimer = -1;
+      return;
+    }
+    if (!settled(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - resumedAt))) {
+      return;
+    }
+    Map<String, String> checking = new HashMap<>(fenced);
+    fenced.clear();
+    vertx.<Map<String, String>>executeBlocking(() -> {
+      Map<String, String> holders = new HashMap<>();
+      checking.forEach((haId, deploymentId) -> {
+        String holder = owners.putIfAbsent(haId, nodeId);
+        if (holder != null && !holder.equals(nodeId) && !isMember(holder) && owners.replace(haId, holder, nodeId)) {
+          holder = nodeId; // the holder left meanwhile: this copy is the one
+        }
+        holders.put(haId, holder == null ? nodeId : holder);
+      });
+      return holders;
+    }, false).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("Cannot check the claims of fenced HA deployments yet: {}", ar.cause().toString());
+        fenced.putAll(checking);
+        return;
+      }
+      checking.forEach((haId, deploymentId) -> {
+        String holder = ar.result().get(haId);
+        if (holder.equals(nodeId)) {
+          LOG.info("Supervised deployment {} (haId {}) is still this node's after the freeze; resuming it",
+            deploymentId, haId);
+          Supervisor.fence(vertx, deploymentId, false);
+        } else if (undeploying.add(deploymentId)) {
+          LOG.warn("Supervised deployment {} (haId {}) runs on node {} since this node's freeze; undeploying this "
+            + "copy", deploymentId, haId, holder);
+          vertx.undeploy(deploymentId)
+            .onFailure(err -> LOG.debug("Undeploy of {}: {}", deploymentId, err.toString()))
+            .onComplete(done -> undeploying.remove(deploymentId));
+        }
+      });
+    });
+  }
+
+  /** Whether this node's view of the members and claims can be trusted, {@code since} ms after a freeze. */
+  private boolean settled(long since) {
+    boolean alone = Members.liveNodeIds(hazelcast).size() <= 1;
+    if (membersLeftSinceResume) {
+      // Split from the others: decide once merged back (or alone for long: the others are gone).
+      return mergedSinceResume || alone && since >= ALONE_MILLIS || since >= 2 * boundMillis + ALONE_MILLIS;
+    }
+    if (frozenMillis >= boundMillis + HEARTBEAT_MILLIS) {
+      // The others removed this node; it has not noticed yet. Wait for it to (a bound), and for the merge.
+      return since >= 2 * boundMillis + ALONE_MILLIS;
+    }
+    // Perhaps not removed: members that removed this node leave its view within a bound and two heartbeats.
+    return since >= boundMillis + 2 * HEARTBEAT_MILLIS;
+  }
+
+  /** Hazelcast's failure-detection bound, from its configuration. */
+  private static long heartbeatBoundMillis(HazelcastInstance hazelcast) {
+    String seconds = hazelcast.getConfig().getProperty("hazelcast.max.no.heartbeat.seconds");
+    try {
+      return TimeUnit.SECONDS.toMillis(seconds == null ? 60 : Long.parseLong(seconds.trim()));
+    } catch (NumberFormatException e) {
+      return TimeUnit.SECONDS.toMillis(60);
+    }
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.vertxdomains.examples;
 
 import dev.vertxdomains.eventbus.EventBusDomains;
+import dev.vertxdomains.supervisor.Worker;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -12,6 +13,7 @@ import io.vertx.core.eventbus.Message;
  *   <li>body {@code error}: a timer started by the handler throws; the sender gets a failure with code 500 at once
  *       and the instance is recycled;</li>
  *   <li>body {@code slow:N}: reply {@code ok} after N ms;</li>
+ *   <li>body {@code node}: reply with the id of the cluster node that handled it ({@code local} unclustered);</li>
  *   <li>anything else: a failure with code 400 naming what is allowed.</li>
  * </ul>
  * Config: {@code address} (default {@code examples.work}).
@@ -36,10 +38,13 @@ public class WorkService extends VerticleBase {
       vertx.setTimer(1, id -> {
         throw new IllegalStateException("work 'error': a timer failed");
       });
+    } else if (body.equals("node")) {
+      Worker worker = Worker.current();
+      message.reply(worker == null ? "local" : worker.info().node());
     } else if (body.startsWith("slow:") && parseMillis(body.substring(5)) >= 0) {
       vertx.setTimer(Math.max(1, parseMillis(body.substring(5))), id -> message.reply("ok"));
     } else {
-      message.fail(400, "unknown work '" + abbreviate(body) + "': allowed ok, error, slow:<ms>");
+      message.fail(400, "unknown work '" + abbreviate(body) + "': allowed ok, error, slow:<ms>, node");
     }
   }
 

@@ -253,6 +253,27 @@ public final class Supervisor {
     return result;
   }
 
+  /**
+   * Stops or resumes the intake of new work of a supervised deployment of this Vert.x instance, for the cluster layer:
+   * a node that was frozen (SIGSTOP, a long GC pause, a suspended VM) may have been taken for dead while its HA
+   * deployments ran on elsewhere, so it fences them until it has checked their claims. Fenced, every slot's listeners
+   * leave their ports and its consumers their addresses, as for a stuck loop; the work they already took goes on.
+   *
+   * @param vertx        the Vert.x instance
+   * @param deploymentId the supervised deployment's id
+   * @param fenced       {@code true} to stop the intake, {@code false} to resume it
+   * @return whether the deployment runs here
+   */
+  public static boolean fence(Vertx vertx, String deploymentId, boolean fenced) {
+    for (SupervisedGroup group : GROUPS.getOrDefault(vertx, Set.of())) {
+      if (Objects.equals(deploymentId, group.deploymentId())) {
+        group.slots.forEach(slot -> slot.fence(fenced));
+        return true;
+      }
+    }
+    return false;
+  }
+
   static synchronized void register(Vertx vertx, SupervisedGroup group) {
     GROUPS.computeIfAbsent(vertx, v -> ConcurrentHashMap.newKeySet()).add(group);
     WATCHDOGS.computeIfAbsent(vertx, SlotWatchdog::start);

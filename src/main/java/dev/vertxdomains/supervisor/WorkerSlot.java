@@ -62,6 +62,8 @@ final class WorkerSlot implements Deployable {
   /** When the pending heartbeat was sent (0: none pending); written by the watchdog and the slot's loop. */
   private volatile long beatSentAt;
   private volatile boolean stuck;
+  /** Whether the slot's intake is stopped by {@link #fence}. */
+  private volatile boolean fenced;
   private volatile Thread loopThread;
   /** For a stand-in: the stuck slot it takes new work for; {@code null} for a slot Vert.x deployed. */
   private final WorkerSlot standsInFor;
@@ -150,7 +152,9 @@ final class WorkerSlot implements Deployable {
         now.state(WorkerState.RUNNING);
         publish(now, null);
       }
-      stuckListeners.forEach(listener -> listener.handle(false));
+      if (!fenced) {
+        stuckListeners.forEach(listener -> listener.handle(false));
+      }
       WorkerSlot in = standIn;
       standIn = null;
       if (in != null) {
@@ -229,6 +233,29 @@ final class WorkerSlot implements Deployable {
     drained.future()
       .compose(v -> SupervisorInternals.closeGeneration(standsInFor.slotContext, slotContext))
       .onComplete(ar -> done.complete());
+  }
+
+  /**
+   * Stops ({@code true}) or resumes the slot's intake of new work, as for a stuck loop but without a stand-in: its
+   * listeners leave their ports and its consumers their addresses. Resuming happens on the slot's context, and not
+   * while the slot is stuck.
+   */
+  void fence(boolean stop) {
+    if (stop) {
+      fenced = true;
+      stuckListeners.forEach(listener -> listener.handle(true));
+      return;
+    }
+    Context on = home;
+    if (on == null) {
+      return;
+    }
+    on.runOnContext(v -> {
+      if (fenced && !stuck) {
+        fenced = false;
+        stuckListeners.forEach(listener -> listener.handle(false));
+      }
+    });
   }
 
   /** Snapshots of the current instance and of those still draining. */

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -86,10 +87,15 @@ class ClusterIT {
 
   /** This JVM joins the cluster as a node without HA (it never receives failed-over deployments). */
   private Vertx joinAsClient(int index) throws Exception {
+    return joinAsClientOn(hazelcastPorts[index]);
+  }
+
+  /** As {@link #joinAsClient(int)}, on a Hazelcast port of its own. */
+  private Vertx joinAsClientOn(int port) throws Exception {
     Properties properties = new Properties();
     properties.setProperty(ClusterConfig.NAME, clusterName);
     properties.setProperty(ClusterConfig.MEMBERS, members);
-    properties.setProperty(ClusterConfig.PORT, Integer.toString(hazelcastPorts[index]));
+    properties.setProperty(ClusterConfig.PORT, Integer.toString(port));
     properties.setProperty(ClusterConfig.MAX_NO_HEARTBEAT, MAX_NO_HEARTBEAT);
     VertxOptions options = new VertxOptions();
     options.getEventBusOptions().setHost("127.0.0.1");
@@ -259,6 +265,71 @@ class ClusterIT {
     }
     assertEquals(0, count(JarProcess.getJson(managementA, "/workers").getJsonArray("workers"), WORK, "running"),
       "A does not run a second copy");
+  }
+
+  @Test
+  @DisplayName("SIGSTOP/SIGCONT of the holder, five times: each time the service moves, the frozen node's copy takes "
+    + "no new work once it runs again, and exactly one copy runs, never two on one node")
+  void repeatedFreezes() throws Exception {
+    int[] management = {JarProcess.freePort(), JarProcess.freePort(), JarProcess.freePort()};
+    JarProcess[] processes = {
+      node("A", 0, management[0], "run", WORK, "-ha", "-quorum", "2", "-instances", "2",
+        "-conf", "{\"address\": \"it.work\"}", "-cluster-host", "127.0.0.1"),
+      node("B", 1, management[1], "bare", "-quorum", "2", "-cluster-host", "127.0.0.1"),
+      node("C", 2, management[2], "bare", "-quorum", "2", "-cluster-host", "127.0.0.1")};
+    processes[0].awaitLine("Succeeded in deploying verticle", 90);
+    awaitView(management[1], w -> count(w, WORK, "running") == 2);
+    String[] ids = new String[3];
+    for (int i = 0; i < 3; i++) {
+      ids[i] = JarProcess.awaitJson(management[i], "/workers", body -> body.getString("node") != null, "node id")
+        .getString("node");
+    }
+    client = joinAsClientOn(JarProcess.freePort());
+    // Which node answered each request, and when it was sent.
+    List<Map.Entry<Long, String>> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    long timer = client.setPeriodic(50, id -> {
+      long sent = System.nanoTime();
+      request("node").onSuccess(node -> answers.add(Map.entry(sent, node)));
+    });
+    try {
+      for (int round = 1; round <= 5; round++) {
+        int other = round % 3; // a node to read the cluster from before the freeze
+        awaitSafe(management[other]);
+        String holder = nodeOf(awaitView(management[other], w -> count(w, WORK, "running") == 2), WORK);
+        int frozen = java.util.Arrays.asList(ids).indexOf(holder);
+        int watcher = (frozen + 1) % 3;
+        processes[frozen].signal("STOP");
+        long stoppedAt = System.nanoTime();
+        String moved = nodeOf(awaitView(management[watcher], w -> count(w, WORK, "running") == 2
+          && !nodeOf(w, WORK).equals(holder)), WORK);
+        long movedAt = System.nanoTime();
+        int mark = processes[frozen].mark();
+        processes[frozen].signal("CONT");
+        // Back, the frozen node fences its copy at once and undeploys it once the claims say it moved.
+        processes[frozen].awaitLine(mark, line -> line.contains("runs on node " + moved), "the fence's undeploy", 90);
+        awaitLocal(management[frozen], w -> count(w, WORK, "running") == 0);
+        for (int i = 0; i < 3; i++) {
+          JsonArray view = awaitView(management[i], w -> count(w, WORK, "running") == 2
+            && w.stream().map(JsonObject.class::cast).filter(x -> x.getString("verticle").equals(WORK))
+              .allMatch(x -> x.getString("node").equals(moved)));
+          assertEquals(2, view.stream().map(JsonObject.class::cast)
+            .filter(w -> w.getString("verticle").equals(WORK)).count(), "round " + round + ": one copy: " + view);
+          long here = count(JarProcess.getJson(management[i], "/workers").getJsonArray("workers"), WORK, "running");
+          assertEquals(ids[i].equals(moved) ? 2 : 0, here, "round " + round + ": node " + ids[i] + " runs " + here);
+        }
+        // No request sent after the move (plus the client's view of the subscriptions catching up) was answered by
+        // the frozen node's copy.
+        long settled = movedAt + TimeUnit.SECONDS.toNanos(1);
+        for (Map.Entry<Long, String> answer : answers) {
+          assertTrue(answer.getKey() < settled || !answer.getValue().equals(holder),
+            "round " + round + ": a request sent after the move was answered by the frozen node " + holder);
+        }
+        System.out.printf("freeze %d: %s stopped, running on %s %d ms later%n", round, holder, moved,
+          TimeUnit.NANOSECONDS.toMillis(movedAt - stoppedAt));
+      }
+    } finally {
+      client.cancelTimer(timer);
+    }
   }
 
   /** Polls a node's own workers until {@code match} holds. */
