@@ -66,13 +66,7 @@ class SlotRecycleTest {
 
   /** status + " " + body, or "error: ..." for a connection-level failure; always sent from a Vert.x context. */
   static Future<String> get(Vertx vertx, HttpClient client, int port, String uri) {
-    Promise<String> result = Promise.promise();
-    vertx.runOnContext(v -> client.request(HttpMethod.GET, port, "127.0.0.1", uri)
-      .compose(HttpClientRequest::send)
-      .compose(resp -> resp.body().map(body -> resp.statusCode() + " " + body))
-      .otherwise(err -> "error: " + err)
-      .onComplete(result));
-    return result.future();
+    return get(vertx.getOrCreateContext(), client, port, uri);
   }
 
   private static Predicate running(int generation) {
@@ -579,7 +573,7 @@ class SlotRecycleTest {
   }
 
   /** As {@link #get(Vertx, HttpClient, int, String)}, sent from {@code context}. */
-  private static Future<String> get(Context context, HttpClient client, int port, String uri) {
+  static Future<String> get(Context context, HttpClient client, int port, String uri) {
     Promise<String> result = Promise.promise();
     context.runOnContext(v -> client.request(HttpMethod.GET, port, "127.0.0.1", uri)
       .compose(HttpClientRequest::send)
