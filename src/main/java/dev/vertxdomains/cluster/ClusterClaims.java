@@ -150,6 +150,9 @@ public final class ClusterClaims implements DeploymentClaims {
         } catch (InterruptedException e) {
           return;
         }
+        if (!hazelcast.getLifecycleService().isRunning()) {
+          return; // the node has left the cluster (Vert.x closed)
+        }
         long now = System.nanoTime();
         if (now - last >= gapNanos) {
           frozen(TimeUnit.NANOSECONDS.toMillis(now - last));
