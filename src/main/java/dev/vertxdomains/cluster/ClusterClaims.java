@@ -228,12 +228,9 @@ public final class ClusterClaims implements DeploymentClaims {
           LOG.info("Supervised deployment {} (haId {}) is still this node's after the freeze; resuming it",
             deploymentId, haId);
           Supervisor.fence(vertx, deploymentId, false);
-        } else if (undeploying.add(deploymentId)) {
-          LOG.warn("Supervised deployment {} (haId {}) runs on node {} since this node's freeze; undeploying this "
-            + "copy", deploymentId, haId, holder);
-          vertx.undeploy(deploymentId)
-            .onFailure(err -> LOG.debug("Undeploy of {}: {}", deploymentId, err.toString()))
-            .onComplete(done -> undeploying.remove(deploymentId));
+        } else {
+          undeployCopy(deploymentId, () -> LOG.warn("Supervised deployment {} (haId {}) runs on node {} since this "
+            + "node's freeze; undeploying this copy", deploymentId, haId, holder));
         }
       });
     });
@@ -252,6 +249,17 @@ public final class ClusterClaims implements DeploymentClaims {
     }
     // Perhaps not removed: members that removed this node leave its view within a bound and two heartbeats.
     return since >= boundMillis + 2 * HEARTBEAT_MILLIS;
+  }
+
+  /** Undeploys this node's copy of a deployment another node holds, unless an earlier check is undeploying it. */
+  private void undeployCopy(String deploymentId, Runnable log) {
+    if (!undeploying.add(deploymentId)) {
+      return;
+    }
+    log.run();
+    vertx.undeploy(deploymentId)
+      .onFailure(err -> LOG.debug("Undeploy of {}: {}", deploymentId, err.toString()))
+      .onComplete(ar -> undeploying.remove(deploymentId));
   }
 
   /** Hazelcast's failure-detection bound, from its configuration. */
@@ -326,13 +334,8 @@ public final class ClusterClaims implements DeploymentClaims {
       });
       return duplicates;
     }, false).onSuccess(duplicates -> duplicates.forEach((deploymentId, why) -> {
-      if (!undeploying.add(deploymentId)) {
-        return; // an earlier check is undeploying it
-      }
-      LOG.warn("Supervised deployment {} also runs elsewhere ({}); undeploying this copy", deploymentId, why);
-      vertx.undeploy(deploymentId)
-        .onFailure(err -> LOG.debug("Undeploy of {}: {}", deploymentId, err.toString()))
-        .onComplete(ar -> undeploying.remove(deploymentId));
+      undeployCopy(deploymentId, () -> LOG.warn("Supervised deployment {} also runs elsewhere ({}); undeploying this "
+        + "copy", deploymentId, why));
     })).onFailure(err -> LOG.warn("Cannot check deployment claims: {}", err.toString()));
   }
 

@@ -58,7 +58,8 @@ final class WorkerSlot implements Deployable {
   private long backoffTimer = -1;
   private long backoffUntil;
   private boolean stopping;
-  private final List<Handler<Boolean>> stuckListeners = new CopyOnWriteArrayList<>();
+  /** Told to stop ({@code true}) or resume taking new work: when the loop is stuck, or the slot fenced. */
+  private final List<Handler<Boolean>> intakeListeners = new CopyOnWriteArrayList<>();
   /** When the pending heartbeat was sent (0: none pending); written by the watchdog and the slot's loop. */
   private volatile long beatSentAt;
   private volatile boolean stuck;
@@ -113,7 +114,7 @@ final class WorkerSlot implements Deployable {
   }
 
   void onStuck(Handler<Boolean> listener) {
-    stuckListeners.add(listener);
+    intakeListeners.add(listener);
   }
 
   // ----------------------------------------------------------------------------------------------------------------
@@ -153,7 +154,7 @@ final class WorkerSlot implements Deployable {
         publish(now, null);
       }
       if (!fenced) {
-        stuckListeners.forEach(listener -> listener.handle(false));
+        intake(true);
       }
       WorkerSlot in = standIn;
       standIn = null;
@@ -176,7 +177,7 @@ final class WorkerSlot implements Deployable {
         + "no new connections until it runs again; at {}", id(), group.verticleName,
       thread == null ? "?" : thread.getName(), blockedMillis, options.stuckTimeoutMs(), SlotWatchdog.where(thread));
     // Listeners first (listeners leave the port's balancer), so that whoever reacts to the event finds it done.
-    stuckListeners.forEach(listener -> listener.handle(true));
+    intake(false);
     Worker now = serving;
     if (now != null && now.state() == WorkerState.RUNNING) {
       now.state(WorkerState.STUCK);
@@ -203,8 +204,11 @@ final class WorkerSlot implements Deployable {
         (slot.stuck ? blocked : placed).add(slot.home);
       }
     }
+    if (stopping) {
+      return;
+    }
     Context context = SupervisorInternals.onFreeLoop(slotContext, placed, blocked);
-    if (context == null || stopping) {
+    if (context == null) {
       LOG.warn("Worker {} of {} is stuck and no event loop is free to take its work", id(), group.verticleName);
       return;
     }
@@ -243,7 +247,7 @@ final class WorkerSlot implements Deployable {
   void fence(boolean stop) {
     if (stop) {
       fenced = true;
-      stuckListeners.forEach(listener -> listener.handle(true));
+      intake(false);
       return;
     }
     Context on = home;
@@ -253,9 +257,14 @@ final class WorkerSlot implements Deployable {
     on.runOnContext(v -> {
       if (fenced && !stuck) {
         fenced = false;
-        stuckListeners.forEach(listener -> listener.handle(false));
+        intake(true);
       }
     });
+  }
+
+  /** Tells the intake listeners (listeners, consumers) to take new work again, or to stop taking it. */
+  private void intake(boolean open) {
+    intakeListeners.forEach(listener -> listener.handle(!open));
   }
 
   /** Snapshots of the current instance and of those still draining. */

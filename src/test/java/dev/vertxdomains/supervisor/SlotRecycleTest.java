@@ -288,18 +288,28 @@ class SlotRecycleTest {
     int port = JarProcess.freePort();
     List<JsonObject> events = SupervisorEvents.listen(vertx);
     deploy(vertx, port, 1, null).await(30, TimeUnit.SECONDS);
+    recyclesOnOneConnection(vertx, events, port, 5, generation -> generation % 2 == 0 ? "/crash" : "/error",
+      new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+  }
+
+  /**
+   * {@code rounds} times: a request answered by the current generation, then a fault (at {@code faultUri} of the
+   * round) answered 500 and the next generation running; all on the one connection the client opened.
+   */
+  private static void recyclesOnOneConnection(Vertx vertx, List<JsonObject> events, int port, int rounds,
+                                              java.util.function.IntFunction<String> faultUri,
+                                              HttpClientOptions options) throws Exception {
     AtomicInteger opened = new AtomicInteger();
-    HttpClient client = vertx.httpClientBuilder()
-      .with(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false))
+    HttpClient client = vertx.httpClientBuilder().with(options)
       .withConnectHandler(connection -> opened.incrementAndGet())
       .build();
-    for (int generation = 1; generation <= 5; generation++) {
+    for (int generation = 1; generation <= rounds; generation++) {
       assertEquals("200 gen=" + generation, get(vertx, client, port, "/").await(10, TimeUnit.SECONDS));
-      assertEquals("500 Internal Server Error\n", get(vertx, client, port, generation % 2 == 0 ? "/crash" : "/error")
+      assertEquals("500 Internal Server Error\n", get(vertx, client, port, faultUri.apply(generation))
         .await(10, TimeUnit.SECONDS));
       awaitEvent(events, running(generation + 1));
     }
-    assertEquals("200 gen=6", get(vertx, client, port, "/").await(10, TimeUnit.SECONDS));
+    assertEquals("200 gen=" + (rounds + 1), get(vertx, client, port, "/").await(10, TimeUnit.SECONDS));
     assertEquals(1, opened.get(), "connections opened");
     client.close().await();
   }
@@ -311,20 +321,8 @@ class SlotRecycleTest {
     List<JsonObject> events = SupervisorEvents.listen(vertx);
     Supervisor.deploy(vertx, RecycleServer.class.getName(), new DeploymentOptions()
       .setConfig(new JsonObject().put("http.port", port).put("tls", true))).await(30, TimeUnit.SECONDS);
-    AtomicInteger opened = new AtomicInteger();
-    HttpClient client = vertx.httpClientBuilder()
-      .with(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setSsl(true).setUseAlpn(true)
-        .setTrustAll(true).setVerifyHost(false))
-      .withConnectHandler(connection -> opened.incrementAndGet())
-      .build();
-    for (int generation = 1; generation <= 3; generation++) {
-      assertEquals("200 gen=" + generation, get(vertx, client, port, "/").await(10, TimeUnit.SECONDS));
-      assertEquals("500 Internal Server Error\n", get(vertx, client, port, "/crash").await(10, TimeUnit.SECONDS));
-      awaitEvent(events, running(generation + 1));
-    }
-    assertEquals("200 gen=4", get(vertx, client, port, "/").await(10, TimeUnit.SECONDS));
-    assertEquals(1, opened.get(), "connections opened");
-    client.close().await();
+    recyclesOnOneConnection(vertx, events, port, 3, generation -> "/crash", new HttpClientOptions()
+      .setProtocolVersion(HttpVersion.HTTP_2).setSsl(true).setUseAlpn(true).setTrustAll(true).setVerifyHost(false));
   }
 
   @Test
