@@ -2,6 +2,7 @@ package dev.vertxdomains.cluster;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.InvalidConfigurationException;
+import com.hazelcast.config.ListenerConfig;
 import com.hazelcast.config.XmlConfigBuilder;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
@@ -90,7 +91,7 @@ public final class ClusterConfig {
       }
       XmlConfigBuilder builder = new XmlConfigBuilder(in);
       builder.setProperties(values);
-      return builder.build();
+      return builder.build().addListenerConfig(new ListenerConfig(new HazelcastInternals()));
     } catch (IOException | InvalidConfigurationException e) {
       throw new IllegalArgumentException(file + ": not a valid Hazelcast configuration: " + e.getMessage(), e);
     }
