@@ -1,6 +1,7 @@
 package dev.vertxdomains.launcher;
 
 import dev.vertxdomains.cluster.ClusterClaims;
+import dev.vertxdomains.cluster.ClusterConnections;
 import dev.vertxdomains.cluster.ClusterConfig;
 import dev.vertxdomains.cluster.ClusterView;
 import dev.vertxdomains.management.Health;
@@ -252,6 +253,7 @@ final class ProcessServices {
     ClusterView view = null;
     if (vertx.isClustered() && clusterManager != null) {
       ClusterClaims.install(vertx, clusterManager);
+      ClusterConnections.keepWarm(vertx, clusterManager);
       try {
         view = ClusterView.start(vertx, clusterManager).await(30, TimeUnit.SECONDS);
       } catch (Exception e) {
