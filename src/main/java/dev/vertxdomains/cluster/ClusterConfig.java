@@ -98,13 +98,14 @@ public final class ClusterConfig {
   }
 
   /**
-   * A Hazelcast cluster manager with {@link #load the configuration}.
+   * A Hazelcast cluster manager with {@link #load the configuration}; Vert.x HA hears of a departed node before the
+   * subscription cleanup runs (see the package's {@code HaFirstClusterManager}).
    *
    * @param env        the environment variables
    * @param properties the system properties
    * @return the cluster manager, to give to {@code Vertx.builder().withClusterManager(...)}
    */
   public static HazelcastClusterManager clusterManager(Map<String, String> env, Properties properties) {
-    return new HazelcastClusterManager(load(env, properties));
+    return new HaFirstClusterManager(load(env, properties));
   }
 }

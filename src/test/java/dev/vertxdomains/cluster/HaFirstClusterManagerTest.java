@@ -1,0 +1,102 @@
+package dev.vertxdomains.cluster;
+
+import com.hazelcast.core.HazelcastInstance;
+import dev.vertxdomains.testing.JarProcess;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** The failover decision ahead of the subscription cleanup, on two real clustered Vert.x instances with HA. */
+class HaFirstClusterManagerTest {
+
+  /** Each start of {@link Probe}: the subscriptions its address had in the cluster just before it subscribed. */
+  static final LinkedBlockingQueue<Integer> STARTS = new LinkedBlockingQueue<>();
+  /** Where {@link Probe} reads the cluster's subscriptions (the surviving node's Hazelcast). */
+  static volatile HazelcastInstance survivor;
+
+  private final List<Vertx> nodes = new ArrayList<>();
+
+  @AfterEach
+  void close() throws Exception {
+    for (Vertx vertx : nodes) {
+      vertx.close().await(30, TimeUnit.SECONDS);
+    }
+    STARTS.clear();
+  }
+
+  /** An HA verticle that subscribes to its address, after noting how many subscriptions the address had. */
+  public static final class Probe extends VerticleBase {
+    @Override
+    public Future<?> start() {
+      String address = config().getString("address");
+      return vertx.executeBlocking(() -> survivor.getMultiMap("__vertx.subs").get(address).size())
+        .compose(seen -> {
+          STARTS.add(seen);
+          return vertx.eventBus().consumer(address, message -> message.reply("ok")).completion();
+        });
+    }
+  }
+
+  @Test
+  @DisplayName("a killed node's HA deployment fails over before its subscriptions are cleaned up, and only once")
+  void failoverDoesNotWaitForTheCleanup() throws Exception {
+    Properties properties = new Properties();
+    int[] ports = {JarProcess.freePort(), JarProcess.freePort()};
+    properties.setProperty(ClusterConfig.NAME, "hafirst-" + UUID.randomUUID());
+    properties.setProperty(ClusterConfig.MEMBERS, "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1]);
+    HazelcastClusterManager[] managers = new HazelcastClusterManager[2];
+    for (int i = 0; i < 2; i++) {
+      properties.setProperty(ClusterConfig.PORT, Integer.toString(ports[i]));
+      managers[i] = ClusterConfig.clusterManager(System.getenv(), properties);
+      VertxOptions options = new VertxOptions().setHAEnabled(true);
+      options.getEventBusOptions().setHost("127.0.0.1");
+      nodes.add(Vertx.builder().with(options).withClusterManager(managers[i]).buildClustered()
+        .await(60, TimeUnit.SECONDS));
+    }
+    survivor = managers[1].getHazelcastInstance();
+    String address = "hafirst." + UUID.randomUUID();
+    nodes.get(0).deployVerticle(Probe.class.getName(), new DeploymentOptions().setHa(true)
+      .setConfig(new JsonObject().put("address", address))).await(30, TimeUnit.SECONDS);
+    assertEquals(0, STARTS.poll(30, TimeUnit.SECONDS), "the first start: nobody subscribed yet");
+
+    io.vertx.core.Promise<Void> cleaned = io.vertx.core.Promise.promise();
+    survivor.<String, Object>getMultiMap("__vertx.subs").addEntryListener(new com.hazelcast.core.EntryAdapter<>() {
+      @Override
+      public void entryRemoved(com.hazelcast.core.EntryEvent<String, Object> event) {
+        cleaned.tryComplete();
+      }
+    }, address, false);
+    // A member killed while the partitions still migrate to the newer one can take Vert.x's HA record with it.
+    long safeBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!survivor.getPartitionService().isClusterSafe() && System.nanoTime() < safeBy) {
+      Thread.sleep(100); // isClusterSafe has no listener to wait on
+    }
+    managers[0].getHazelcastInstance().getLifecycleService().terminate(); // a crash: no clean undeploy
+
+    // The survivor redeploys while the departed node's subscription is still listed: the cleanup comes after.
+    assertEquals(1, STARTS.poll(60, TimeUnit.SECONDS), "the failover ran before the departed node's subscription "
+      + "was cleaned up");
+    // The cleanup follows, and its own notice of the departure does not start a second copy.
+    cleaned.future().await(30, TimeUnit.SECONDS);
+    assertEquals(1, survivor.getMultiMap("__vertx.subs").get(address).size(), "only the new copy is subscribed");
+    assertEquals("ok", nodes.get(1).eventBus().request(address, "ping").await(10, TimeUnit.SECONDS).body());
+    assertNull(STARTS.poll(2, TimeUnit.SECONDS), "one failover, not two (the cleanup tells HA right after it)");
+  }
+}
