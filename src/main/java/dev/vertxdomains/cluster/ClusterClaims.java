@@ -60,6 +60,7 @@ public final class ClusterClaims implements DeploymentClaims {
   private final IMap<String, String> owners;
   private final IMap<String, String> handoffs;
   private final Set<String> undeploying = ConcurrentHashMap.newKeySet();
+  private final SingleFlight<Void> reconciling = new SingleFlight<>();
   /** The haIds this node has claimed and not released: a second copy here is refused, whoever asks. */
   private final Set<String> claimedHere = ConcurrentHashMap.newKeySet();
   /** Orphaned HA records seen by the last reconcile, by departed node, with when each was first seen. */
@@ -314,17 +315,22 @@ public final class ClusterClaims implements DeploymentClaims {
 
   /**
    * Runs again what departed nodes left behind; undeploys the local copies of deployments another live node holds;
-   * re-claims the ones nobody holds.
+   * re-claims the ones nobody holds. A reconcile asked for while one runs is covered by it (see {@link SingleFlight}).
    */
   void reconcile() {
-    vertx.executeBlocking(this::takeOrphans, false)
+    reconciling.run(this::reconcileNow);
+  }
+
+  private Future<Void> reconcileNow() {
+    Future<Void> orphans = vertx.executeBlocking(this::takeOrphans, false)
       .onSuccess(this::redeploy)
-      .onFailure(err -> LOG.warn("Cannot check for orphaned HA deployments: {}", err.toString()));
+      .onFailure(err -> LOG.warn("Cannot check for orphaned HA deployments: {}", err.toString()))
+      .<Void>mapEmpty().otherwiseEmpty();
     Map<String, String> running = Supervisor.haDeployments(vertx);
     if (running.isEmpty()) {
-      return;
+      return orphans;
     }
-    vertx.<Map<String, String>>executeBlocking(() -> {
+    Future<Void> claims = vertx.<Map<String, String>>executeBlocking(() -> {
       Map<String, String> duplicates = new HashMap<>();
       running.forEach((haId, deploymentId) -> {
         String holder = owners.putIfAbsent(haId, nodeId);
@@ -336,7 +342,9 @@ public final class ClusterClaims implements DeploymentClaims {
     }, false).onSuccess(duplicates -> duplicates.forEach((deploymentId, why) -> {
       undeployCopy(deploymentId, () -> LOG.warn("Supervised deployment {} also runs elsewhere ({}); undeploying this "
         + "copy", deploymentId, why));
-    })).onFailure(err -> LOG.warn("Cannot check deployment claims: {}", err.toString()));
+    })).onFailure(err -> LOG.warn("Cannot check deployment claims: {}", err.toString()))
+      .<Void>mapEmpty().otherwiseEmpty();
+    return Future.all(orphans, claims).mapEmpty();
   }
 
   /**

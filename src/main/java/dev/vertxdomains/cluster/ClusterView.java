@@ -64,6 +64,9 @@ public final class ClusterView {
   private final Map<String, String> replica = new ConcurrentHashMap<>();
   private final AtomicBoolean writing = new AtomicBoolean();
   private volatile boolean dirty;
+  /** Reads over every partition, one at a time each (see {@link SingleFlight}). */
+  private final SingleFlight<Boolean> safeCheck = new SingleFlight<>();
+  private final SingleFlight<Void> pruning = new SingleFlight<>();
 
   private ClusterView(Vertx vertx, HazelcastClusterManager manager) {
     this.vertx = vertx;
@@ -128,7 +131,7 @@ public final class ClusterView {
     Promise<Boolean> answer = Promise.promise();
     // Right after a member dies the question can take a while: past half a second the answer is "not safe yet".
     long timer = vertx.setTimer(SAFE_ANSWER_MILLIS, id -> answer.tryComplete(false));
-    vertx.executeBlocking(() -> hazelcast.getPartitionService().isClusterSafe(), false)
+    safeCheck.run(() -> vertx.executeBlocking(() -> hazelcast.getPartitionService().isClusterSafe(), false))
       .onComplete(ar -> {
         vertx.cancelTimer(timer);
         answer.tryComplete(ar.succeeded() && ar.result());
@@ -224,9 +227,9 @@ public final class ClusterView {
       });
   }
 
-  /** Removes the entries of nodes that are no longer members. */
+  /** Removes the entries of nodes that are no longer members (a prune already running covers this call). */
   private void dropDeparted() {
-    vertx.executeBlocking(() -> {
+    pruning.run(() -> vertx.<Void>executeBlocking(() -> {
       Set<String> live = Members.liveNodeIds(hazelcast);
       for (String node : new ArrayList<>(workers.keySet())) {
         if (!live.contains(node)) {
@@ -234,6 +237,6 @@ public final class ClusterView {
         }
       }
       return null;
-    }, false).onFailure(err -> LOG.warn("Cannot prune the cluster view: {}", err.toString()));
+    }, false)).onFailure(err -> LOG.warn("Cannot prune the cluster view: {}", err.toString()));
   }
 }

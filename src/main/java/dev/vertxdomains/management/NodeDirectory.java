@@ -25,6 +25,8 @@ public final class NodeDirectory {
   public static final long REFRESH_MS = 5_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(NodeDirectory.class);
+  /** The read of the map in progress, per Vert.x instance. */
+  private static final Map<Vertx, Future<Map<String, JsonObject>>> READING = new java.util.WeakHashMap<>();
 
   private NodeDirectory() {
   }
@@ -56,9 +58,23 @@ public final class NodeDirectory {
    * @return node id → {@code {"host", "managementPort", "pid"}}
    */
   public static Future<Map<String, JsonObject>> nodes(Vertx vertx, long timeoutMs) {
-    return vertx.sharedData().<String, JsonObject>getAsyncMap(MAP)
-      .compose(AsyncMap::entries)
-      .timeout(timeoutMs, TimeUnit.MILLISECONDS)
-      .otherwise(e -> Map.of());
+    // One read at a time per Vert.x instance, shared by whoever asks meanwhile: a read of every partition holds a
+    // worker thread until every migrating partition has moved (~10 s after a member merged back), and polled reads
+    // used to take the whole worker pool, which a failover's redeploy needs.
+    Future<Map<String, JsonObject>> read;
+    synchronized (READING) {
+      read = READING.get(vertx);
+      if (read == null) {
+        read = vertx.sharedData().<String, JsonObject>getAsyncMap(MAP).compose(AsyncMap::entries);
+        Future<Map<String, JsonObject>> started = read;
+        READING.put(vertx, started);
+        started.onComplete(ar -> {
+          synchronized (READING) {
+            READING.remove(vertx, started);
+          }
+        });
+      }
+    }
+    return read.timeout(timeoutMs, TimeUnit.MILLISECONDS).otherwise(e -> Map.of());
   }
 }
