@@ -1,17 +1,12 @@
 package dev.vertxdomains.cluster;
 
-import dev.vertxdomains.testing.JarProcess;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,34 +15,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The ownership record on two real clustered Vert.x instances (Hazelcast on 127.0.0.1). */
 class ClusterClaimsTest {
 
-  private final List<Vertx> nodes = new ArrayList<>();
+  private LocalCluster cluster;
 
   @AfterEach
   void close() throws Exception {
-    for (Vertx vertx : nodes) {
-      vertx.close().await(30, TimeUnit.SECONDS);
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
   @Test
   @DisplayName("a live holder keeps its deployment; a node that left loses it to the next claimant")
   void claims() throws Exception {
-    Properties properties = new Properties();
-    int[] ports = {JarProcess.freePort(), JarProcess.freePort()};
-    properties.setProperty(ClusterConfig.NAME, "claims-" + UUID.randomUUID());
-    properties.setProperty(ClusterConfig.MEMBERS, "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1]);
-    HazelcastClusterManager[] managers = new HazelcastClusterManager[2];
     ClusterClaims[] claims = new ClusterClaims[2];
-    for (int i = 0; i < 2; i++) {
-      properties.setProperty(ClusterConfig.PORT, Integer.toString(ports[i]));
-      managers[i] = ClusterConfig.clusterManager(System.getenv(), properties);
-      VertxOptions options = new VertxOptions();
-      options.getEventBusOptions().setHost("127.0.0.1");
-      Vertx vertx = Vertx.builder().with(options).withClusterManager(managers[i]).buildClustered()
-        .await(60, TimeUnit.SECONDS);
-      nodes.add(vertx);
-      claims[i] = ClusterClaims.install(vertx, managers[i]);
-    }
+    cluster = LocalCluster.start(2, false, (i, vertx, manager) -> claims[i] = ClusterClaims.install(vertx, manager));
+    List<Vertx> nodes = cluster.nodes;
+    List<HazelcastClusterManager> managers = cluster.managers;
 
     claims[0].claim("svc", "Service").await(10, TimeUnit.SECONDS);
     Exception twice = assertThrows(Exception.class, () -> claims[0].claim("svc", "Service")
@@ -56,7 +39,7 @@ class ClusterClaimsTest {
       + twice.getMessage());
     Exception refused = assertThrows(Exception.class, () -> claims[1].claim("svc", "Service")
       .await(10, TimeUnit.SECONDS));
-    assertTrue(refused.getMessage().contains("already runs on node " + managers[0].getNodeId()),
+    assertTrue(refused.getMessage().contains("already runs on node " + managers.get(0).getNodeId()),
       refused.getMessage());
 
     // A supervised deployment with that identity does not start on the other node, and leaves nothing behind.
@@ -75,7 +58,7 @@ class ClusterClaimsTest {
 
     // A holder that leaves the cluster without releasing (a crash): taken over.
     claims[0].claim("other", "Other").await(10, TimeUnit.SECONDS);
-    managers[0].getHazelcastInstance().getLifecycleService().terminate();
+    managers.get(0).getHazelcastInstance().getLifecycleService().terminate();
     claims[1].claim("other", "Other").await(30, TimeUnit.SECONDS);
   }
 }

@@ -1,21 +1,17 @@
 package dev.vertxdomains.cluster;
 
 import com.hazelcast.core.HazelcastInstance;
-import dev.vertxdomains.testing.JarProcess;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -31,12 +27,12 @@ class HaFirstClusterManagerTest {
   /** Where {@link Probe} reads the cluster's subscriptions (the surviving node's Hazelcast). */
   static volatile HazelcastInstance survivor;
 
-  private final List<Vertx> nodes = new ArrayList<>();
+  private LocalCluster cluster;
 
   @AfterEach
   void close() throws Exception {
-    for (Vertx vertx : nodes) {
-      vertx.close().await(30, TimeUnit.SECONDS);
+    if (cluster != null) {
+      cluster.close();
     }
     STARTS.clear();
   }
@@ -57,20 +53,10 @@ class HaFirstClusterManagerTest {
   @Test
   @DisplayName("a killed node's HA deployment fails over before its subscriptions are cleaned up, and only once")
   void failoverDoesNotWaitForTheCleanup() throws Exception {
-    Properties properties = new Properties();
-    int[] ports = {JarProcess.freePort(), JarProcess.freePort()};
-    properties.setProperty(ClusterConfig.NAME, "hafirst-" + UUID.randomUUID());
-    properties.setProperty(ClusterConfig.MEMBERS, "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1]);
-    HazelcastClusterManager[] managers = new HazelcastClusterManager[2];
-    for (int i = 0; i < 2; i++) {
-      properties.setProperty(ClusterConfig.PORT, Integer.toString(ports[i]));
-      managers[i] = ClusterConfig.clusterManager(System.getenv(), properties);
-      VertxOptions options = new VertxOptions().setHAEnabled(true);
-      options.getEventBusOptions().setHost("127.0.0.1");
-      nodes.add(Vertx.builder().with(options).withClusterManager(managers[i]).buildClustered()
-        .await(60, TimeUnit.SECONDS));
-    }
-    survivor = managers[1].getHazelcastInstance();
+    cluster = LocalCluster.start(2, true, (i, vertx, manager) -> { });
+    List<Vertx> nodes = cluster.nodes;
+    List<HazelcastClusterManager> managers = cluster.managers;
+    survivor = managers.get(1).getHazelcastInstance();
     String address = "hafirst." + UUID.randomUUID();
     nodes.get(0).deployVerticle(Probe.class.getName(), new DeploymentOptions().setHa(true)
       .setConfig(new JsonObject().put("address", address))).await(30, TimeUnit.SECONDS);
@@ -88,7 +74,7 @@ class HaFirstClusterManagerTest {
     while (!survivor.getPartitionService().isClusterSafe() && System.nanoTime() < safeBy) {
       Thread.sleep(100); // isClusterSafe has no listener to wait on
     }
-    managers[0].getHazelcastInstance().getLifecycleService().terminate(); // a crash: no clean undeploy
+    managers.get(0).getHazelcastInstance().getLifecycleService().terminate(); // a crash: no clean undeploy
 
     // The survivor redeploys while the departed node's subscription is still listed: the cleanup comes after.
     assertEquals(1, STARTS.poll(60, TimeUnit.SECONDS), "the failover ran before the departed node's subscription "
