@@ -4,6 +4,8 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.config.Config;
 import io.vertx.core.spi.cluster.NodeListener;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,6 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * follows, and its own notice of the same departure is not passed on twice.
  */
 final class HaFirstClusterManager extends HazelcastClusterManager {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HaFirstClusterManager.class);
 
   /** Nodes whose departure HA has been told of ahead of the cleanup; the cleanup's notice is then dropped. */
   private final Set<String> toldEarly = ConcurrentHashMap.newKeySet();
@@ -55,7 +59,11 @@ final class HaFirstClusterManager extends HazelcastClusterManager {
     NodeListener ha = listener;
     String nodeId = Members.nodeId(event.getMember());
     if (ha != null && nodeId != null && isActive() && toldEarly.add(nodeId)) {
-      ha.nodeLeft(nodeId);
+      try {
+        ha.nodeLeft(nodeId);
+      } catch (RuntimeException e) {
+        LOG.error("Vert.x HA failed to handle the departure of node {}", nodeId, e); // the cleanup still runs
+      }
     }
     super.memberRemoved(event);
   }
