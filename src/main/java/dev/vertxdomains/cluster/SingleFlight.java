@@ -13,14 +13,22 @@ import java.util.function.Supplier;
  * 10 s after a member merged back on 2 cores. Each such read holds a thread of Vert.x's worker pool meanwhile, and
  * polled ones (the management endpoint, the periodic reconcile) used to pile up until the pool was full: measured in
  * {@code ClusterIT.repeatedFreezes}, 20 of 20 worker threads were waiting in them, and a failover's redeploy, which
- * needs a worker thread for its claim and its subscription, waited 10 s for one.
+ * needs a worker thread for its claim and its subscription, waited 10 s for one. Each caller applies its own timeout
+ * to the shared result; the read itself is never started twice.
+ *
+ * @param <T> the read's result
  */
-final class SingleFlight<T> {
+public final class SingleFlight<T> {
 
   private final AtomicReference<Future<T>> running = new AtomicReference<>();
 
-  /** The running read's result, or the result of one started now with {@code start}. */
-  Future<T> run(Supplier<Future<T>> start) {
+  /**
+   * The running read's result, or the result of one started now.
+   *
+   * @param start starts the read (called only when none runs)
+   * @return the read's result, shared with every caller while it runs
+   */
+  public Future<T> run(Supplier<Future<T>> start) {
     while (true) {
       Future<T> current = running.get();
       if (current != null) {

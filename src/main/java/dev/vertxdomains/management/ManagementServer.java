@@ -1,6 +1,7 @@
 package dev.vertxdomains.management;
 
 import dev.vertxdomains.cluster.ClusterView;
+import dev.vertxdomains.cluster.SingleFlight;
 import dev.vertxdomains.supervisor.Supervisor;
 import dev.vertxdomains.supervisor.WorkerInfo;
 import io.vertx.core.Future;
@@ -19,8 +20,10 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The management endpoint of a process: read-only JSON over HTTP, bound to {@value #DEFAULT_HOST} unless configured.
@@ -52,9 +55,13 @@ public final class ManagementServer {
   public static final int DEFAULT_PORT = 9191;
 
   private static final Logger LOG = LoggerFactory.getLogger(ManagementServer.class);
+  /** How long a cluster list waits for the node directory. */
+  private static final long NODES_ANSWER_MILLIS = 1_000;
 
   private final Vertx vertx;
   private final ClusterView cluster;
+  /** The node directory's reads, one at a time. */
+  private final SingleFlight<Map<String, JsonObject>> nodeReads = new SingleFlight<>();
   private final String node;
   /** The host names a request may name when bound to loopback, or {@code null} to answer any. */
   private final Set<String> allowedHosts;
@@ -201,8 +208,10 @@ public final class ManagementServer {
       }
     }
     Future<Boolean> safe = cluster != null && scope.equals("cluster") ? cluster.isSafe() : Future.succeededFuture();
-    Future<java.util.Map<String, JsonObject>> nodes = cluster != null && scope.equals("cluster")
-      ? NodeDirectory.nodes(vertx, 1000) : Future.succeededFuture();
+    Future<Map<String, JsonObject>> nodes = cluster != null && scope.equals("cluster")
+      ? nodeReads.run(() -> NodeDirectory.nodes(vertx)).timeout(NODES_ANSWER_MILLIS, TimeUnit.MILLISECONDS)
+        .otherwise(e -> Map.of()) // a list is better than no answer while the cluster is busy
+      : Future.succeededFuture();
     Future.all(workers, safe, nodes).onComplete(ar -> {
       if (ar.failed()) {
         LOG.warn("Cannot read the {} worker list", scope, ar.cause());

@@ -1,5 +1,6 @@
 package dev.vertxdomains.management;
 
+import dev.vertxdomains.cluster.SingleFlight;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -8,7 +9,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Where each node of a cluster can be reached by an operator: its host, its management port and its process id, in
@@ -25,8 +25,6 @@ public final class NodeDirectory {
   public static final long REFRESH_MS = 5_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(NodeDirectory.class);
-  /** The read of the map in progress, per Vert.x instance. */
-  private static final Map<Vertx, Future<Map<String, JsonObject>>> READING = new java.util.WeakHashMap<>();
 
   private NodeDirectory() {
   }
@@ -50,31 +48,13 @@ public final class NodeDirectory {
   }
 
   /**
-   * Every node's entry, or an empty map when the cluster does not answer within {@code timeoutMs} (a list is better
-   * than no answer while the cluster is busy).
+   * Every node's entry. The read goes over every partition of the map, so it can take a while when partitions migrate
+   * (~10 s after a member merged back): callers share one read at a time ({@link SingleFlight}) and apply a timeout.
    *
-   * @param vertx     the clustered instance
-   * @param timeoutMs how long to wait
+   * @param vertx the clustered instance
    * @return node id → {@code {"host", "managementPort", "pid"}}
    */
-  public static Future<Map<String, JsonObject>> nodes(Vertx vertx, long timeoutMs) {
-    // One read at a time per Vert.x instance, shared by whoever asks meanwhile: a read of every partition holds a
-    // worker thread until every migrating partition has moved (~10 s after a member merged back), and polled reads
-    // used to take the whole worker pool, which a failover's redeploy needs.
-    Future<Map<String, JsonObject>> read;
-    synchronized (READING) {
-      read = READING.get(vertx);
-      if (read == null) {
-        read = vertx.sharedData().<String, JsonObject>getAsyncMap(MAP).compose(AsyncMap::entries);
-        Future<Map<String, JsonObject>> started = read;
-        READING.put(vertx, started);
-        started.onComplete(ar -> {
-          synchronized (READING) {
-            READING.remove(vertx, started);
-          }
-        });
-      }
-    }
-    return read.timeout(timeoutMs, TimeUnit.MILLISECONDS).otherwise(e -> Map.of());
+  public static Future<Map<String, JsonObject>> nodes(Vertx vertx) {
+    return vertx.sharedData().<String, JsonObject>getAsyncMap(MAP).compose(AsyncMap::entries);
   }
 }

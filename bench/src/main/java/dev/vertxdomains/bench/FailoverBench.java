@@ -123,13 +123,13 @@ public final class FailoverBench {
         Thread.sleep(100); // isClusterSafe has no listener to wait on
       }
       // when the new consumer's subscription reaches this node (the first one added after the kill)
-      long[] subscribedWall = {-1};
+      java.util.concurrent.atomic.AtomicLong subscribedWall = new java.util.concurrent.atomic.AtomicLong(-1);
       manager.getHazelcastInstance().<String, Object>getMultiMap("__vertx.subs").addEntryListener(
         new com.hazelcast.core.EntryAdapter<String, Object>() {
           @Override
           public void entryAdded(com.hazelcast.core.EntryEvent<String, Object> event) {
-            if (killedAt[0] != Long.MAX_VALUE && subscribedWall[0] < 0) {
-              subscribedWall[0] = System.currentTimeMillis();
+            if (killedAt[0] != Long.MAX_VALUE) {
+              subscribedWall.compareAndSet(-1, System.currentTimeMillis());
             }
           }
         }, "bench.work", false);
@@ -144,7 +144,7 @@ public final class FailoverBench {
       settled.future().await(10, TimeUnit.SECONDS);
       long before = answers.stream().filter(a -> a < killedAt[0]).max(Long::compare).orElseThrow();
       long after = answersAfter.stream().min(Long::compare).orElseThrow();
-      phases(name, killedWall, subscribedWall[0], killedWall + (after - killedAt[0]) / 1_000_000);
+      phases(name, killedWall, subscribedWall.get(), killedWall + (after - killedAt[0]) / 1_000_000);
       return new double[] {(after - before) / 1e6, failed.get()};
     } finally {
       if (client != null) {
