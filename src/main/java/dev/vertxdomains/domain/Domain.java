@@ -375,8 +375,12 @@ public final class Domain {
    * @param stream the emitter
    * @param <S>    its type
    * @return {@code stream}
+   * @throws IllegalStateException when the running Vert.x lacks an internal this kind of emitter needs (the message
+   *                               names the Vert.x version and the emitter; see {@link InternalReach})
    */
   public <S extends StreamBase> S add(S stream) {
+    Objects.requireNonNull(stream, "stream");
+    requireReach(stream);
     if (addMember(stream)) {
       stream.exceptionHandler(emitterHandler(stream));
       bindHandlers(stream);
@@ -704,6 +708,18 @@ public final class Domain {
     return error -> deliver(new DomainError(error, this, emitter, null, false));
   }
 
+  /** Checks the Vert.x internals that binding {@code emitter}'s handlers needs, before anything is changed. */
+  private static void requireReach(StreamBase emitter) {
+    if (emitter instanceof io.vertx.core.http.HttpServerResponse || emitter instanceof io.vertx.core.http.ServerWebSocket
+      || emitter instanceof io.vertx.core.http.HttpServerFileUpload) {
+      VertxInternals.EMITTER_CONTEXT.require();
+    } else if (emitter instanceof MessageConsumer<?>) {
+      VertxInternals.CONSUMER_HANDLER.require();
+    } else if (emitter instanceof io.vertx.core.file.AsyncFile) {
+      VertxInternals.FILE_READ_BUFFER.require();
+    }
+  }
+
   /** Makes throws from {@code emitter}'s handlers reach this domain, as far as Vert.x lets us (see {@link #add}). */
   private void bindHandlers(StreamBase emitter) {
     Context own = VertxInternals.ownContext(emitter);
@@ -813,7 +829,16 @@ public final class Domain {
         current.putLocal(DomainServiceProvider.EMITTER, new EmitterBinding(domain, emitter, true));
         ErrorRouter.of(current);
       }
-      handler.handle(event);
+      try {
+        handler.handle(event);
+      } catch (Throwable thrown) {
+        // Routed here rather than left to Vert.x: 5.0 and 5.1 report it to the context, 5.2 swallows it.
+        if (current != null) {
+          ErrorRouter.of(current).route(thrown, true);
+        } else {
+          domain.deliver(new DomainError(thrown, domain, emitter, null, true));
+        }
+      }
     }
   }
 

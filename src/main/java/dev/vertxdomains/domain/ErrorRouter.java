@@ -56,6 +56,17 @@ final class ErrorRouter implements Handler<Throwable> {
 
   @Override
   public void handle(Throwable error) {
+    // A stream without an exception handler reports its own failure here too (an AsyncFile whose read fails): that is
+    // an emitter's error, not a throw.
+    route(error, !VertxInternals.reportedByStream());
+  }
+
+  /**
+   * Hands {@code error} to the domain of the current context (its emitter named), or to the top level.
+   *
+   * @param thrown whether it was thrown by a handler rather than reported by a stream
+   */
+  void route(Throwable error, boolean thrown) {
     // The event that threw is over: Vert.x restores the thread's context, so any frames it entered are gone.
     DomainStack.discard();
     Context current = VertxInternals.current();
@@ -69,9 +80,6 @@ final class ErrorRouter implements Handler<Throwable> {
         emitter = binding.emitter;
       }
     }
-    // A stream without an exception handler reports its own failure here too (an AsyncFile whose read fails): that is
-    // an emitter's error, not a throw.
-    boolean thrown = !VertxInternals.reportedByStream();
     domain.deliver(new DomainError(error, domain, emitter, null, thrown));
   }
 }

@@ -10,32 +10,68 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.Completable;
 import io.vertx.core.internal.http.HttpServerRequestInternal;
 import io.vertx.core.streams.impl.InboundBuffer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.lang.reflect.Field;
 import java.util.Optional;
 
 /**
- * The one place where vertx-domains touches Vert.x internals. Vert.x 5.0 has no public API to create a duplicated
- * context, to make a context current for a synchronous call, or to observe listener registration on a future, so
- * those three things are wrapped here and nowhere else.
+ * The one place where the domain core touches Vert.x internals. Vert.x 5 has no public API to create a duplicated
+ * context, to make a context current for a synchronous call, or to observe listener registration on a future; the
+ * first two come from the exported {@code io.vertx.core.internal} SPI ({@link ContextInternal}), the third extends
+ * Vert.x's {@code FutureImpl}.
  * <p>
- * It also holds what {@link Domain#add} and the {@link ErrorRouter} need and Vert.x 5.0.10 does not expose: the
- * context on which an emitter runs its handlers, an event-bus consumer's handler, the internal read buffer of an
- * {@code AsyncFile} (which drops a throw from the file's data and end handlers unless it has an exception handler,
- * and Vert.x never gives it one), and whether an error reached a context's exception handler from a stream or from
- * a throw. Private fields are read by reflection; when that is not possible (Vert.x on the module path, another
- * Vert.x version) these methods answer "unknown" and a domain routes the emitter's own exceptions only.
+ * {@link Domain#add} needs what no API exposes: the context on which an emitter runs its handlers, an event-bus
+ * consumer's handler, and the internal read buffer of an {@code AsyncFile} (which drops a throw from the file's data
+ * and end handlers unless it has an exception handler, and Vert.x never gives it one). Those are private fields, read
+ * by reflection, declared per {@link VertxLine} below and checked ({@link InternalReach}) when first used: on a
+ * Vert.x where one is missing, {@code add} fails with a message that says so instead of binding less in silence.
  */
 final class VertxInternals {
 
-  private static final Logger LOG = LoggerFactory.getLogger(VertxInternals.class);
+  private static final VertxLine LINE = VertxLine.running();
 
-  /** Per class, the field holding the named value, or empty when the class has none (or it cannot be read). */
+  /** {@link #consumerHandler}: the handler an event-bus consumer runs (5.2 wraps it in a processor). */
+  static final InternalReach CONSUMER_HANDLER = InternalReach.fields("Domain.add(MessageConsumer)",
+    InternalReach.Need.BEHAVIOUR, "throws from the consumer's handler would not reach the domain",
+    LINE.atLeast(VertxLine.V5_2)
+      ? new String[] {"io.vertx.core.eventbus.impl.MessageConsumerImpl#processor",
+          "io.vertx.core.eventbus.impl.MessageConsumerImpl$HandlerAdapter#h"}
+      : new String[] {"io.vertx.core.eventbus.impl.MessageConsumerImpl#handler"});
+
+  /** {@link #ownContext}: the context of an HTTP server response, server WebSocket and file upload. */
+  static final InternalReach EMITTER_CONTEXT = InternalReach.fields(
+    "Domain.add of an HTTP server response, server WebSocket or file upload", InternalReach.Need.BEHAVIOUR,
+    "the emitter's handlers would not run in the domain",
+    LINE.atLeast(VertxLine.V5_1)
+      ? new String[] {"io.vertx.core.http.impl.http1.Http1ServerResponse#context",
+          "io.vertx.core.http.impl.HttpServerResponseImpl#context",
+          "io.vertx.core.http.impl.websocket.ServerWebSocketImpl#context",
+          "io.vertx.core.http.impl.HttpServerFileUploadImpl#context"}
+      : new String[] {"io.vertx.core.http.impl.Http1xServerResponse#context",
+          "io.vertx.core.http.impl.Http2ServerResponse#stream",
+          "io.vertx.core.http.impl.VertxHttp2Stream#context",
+          "io.vertx.core.http.impl.ServerWebSocketImpl#context",
+          "io.vertx.core.http.impl.HttpServerFileUploadImpl#context"});
+
+  /** {@link #readBufferExceptionHandler}: an {@code AsyncFile}'s read buffer, the same on every line. */
+  static final InternalReach FILE_READ_BUFFER = InternalReach.fields("Domain.add(AsyncFile)",
+    InternalReach.Need.BEHAVIOUR, "throws from the file's data and end handlers would be dropped",
+    "io.vertx.core.file.impl.AsyncFileImpl#queue",
+    "io.vertx.core.streams.impl.InboundBuffer#exceptionHandler(Handler)");
+
+  /** {@link #watch}: a future that sees its listeners being added, the same on every line. */
+  static final InternalReach WATCHED_FUTURE = InternalReach.fields("Domain.watch(Future)",
+    InternalReach.Need.BEHAVIOUR, "an unhandled failure of a watched future could not be told",
+    "io.vertx.core.impl.future.FutureImpl#addListener(Completable)",
+    "io.vertx.core.impl.future.FutureImpl#tryFail(Throwable)",
+    "io.vertx.core.impl.future.FutureImpl#tryComplete(Object)");
+
+  /** Per class, the field holding the named value, or empty when the class has none. */
   private static final ClassValue<Optional<Field>> CONTEXT_FIELD = fieldsNamed("context");
   private static final ClassValue<Optional<Field>> STREAM_FIELD = fieldsNamed("stream");
-  private static final ClassValue<Optional<Field>> HANDLER_FIELD = fieldsNamed("handler");
+  private static final ClassValue<Optional<Field>> HANDLER_FIELD = fieldsNamed(
+    LINE.atLeast(VertxLine.V5_2) ? "processor" : "handler");
+  private static final ClassValue<Optional<Field>> ADAPTED_FIELD = fieldsNamed("h");
   private static final ClassValue<Optional<Field>> QUEUE_FIELD = fieldsNamed("queue");
 
   private VertxInternals() {
@@ -80,6 +116,7 @@ final class VertxInternals {
    * event in which it failed, nobody has attached a listener to it (Node's unhandled-rejection rule).
    */
   static <T> Future<T> watch(Context context, Future<T> source, io.vertx.core.Handler<Throwable> onUnhandledFailure) {
+    WATCHED_FUTURE.require();
     WatchedFuture<T> watched = new WatchedFuture<>((ContextInternal) context, onUnhandledFailure);
     source.onComplete(watched::complete);
     return watched;
@@ -147,10 +184,17 @@ final class VertxInternals {
     return context != null && context.isDuplicate() ? context : null;
   }
 
-  /** The handler of an event-bus consumer, or {@code null} when it has none or it cannot be read. */
+  /**
+   * The handler of an event-bus consumer, or {@code null} when it has none (on 5.2, also when it runs a
+   * {@code processor} set by the application rather than a handler).
+   */
   @SuppressWarnings("unchecked")
   static <T> Handler<Message<T>> consumerHandler(MessageConsumer<T> consumer) {
     Object value = read(HANDLER_FIELD, consumer);
+    if (value != null && LINE.atLeast(VertxLine.V5_2)) {
+      // 5.2: handler(h) stores a private HandlerAdapter(h) as the consumer's processor.
+      value = read(ADAPTED_FIELD, value);
+    }
     return value instanceof Handler<?> handler ? (Handler<Message<T>>) handler : null;
   }
 
@@ -213,8 +257,7 @@ final class VertxInternals {
           } catch (NoSuchFieldException e) {
             // try the superclass
           } catch (RuntimeException e) {
-            LOG.debug("Cannot read {}.{}; domains route this emitter's own exceptions only", c.getName(), name, e);
-            return Optional.empty();
+            return Optional.empty(); // not accessible: the InternalReach checks say so
           }
         }
         return Optional.empty();
