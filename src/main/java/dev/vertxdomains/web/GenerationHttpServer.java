@@ -9,7 +9,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
@@ -17,8 +16,10 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.core.net.TrafficShapingOptions;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +35,7 @@ final class GenerationHttpServer implements HttpServer {
   private static final int MIN_SWEEP = 64;
 
   private final Worker worker;
-  /** The server the application created: its options are read only if this generation creates the listener. */
+  /** The server the application created: the slot's listener if this generation is the one that listens. */
   private final HttpServer created;
   /** Requests in flight, with the time they arrived (epoch ms); guarded by itself. */
   private final List<Open> open = new ArrayList<>();
@@ -275,22 +276,29 @@ final class GenerationHttpServer implements HttpServer {
     return server == null ? Future.failedFuture("not listening") : server.server().updateTrafficShapingOptions(options);
   }
 
+  /**
+   * Listens on the address of the server's own options, through the slot's listener for this generation's
+   * {@code n}-th {@code listen()} (see {@link SlotHttpServer.Key}).
+   */
   @Override
   public Future<HttpServer> listen() {
-    HttpServerOptions options = HttpInternals.options(created);
-    return listen(options.getPort(), options.getHost());
+    return listen(SlotHttpServer.Key.configured(nextConfiguredListen(worker)));
   }
 
   @Override
   public Future<HttpServer> listen(SocketAddress address) {
+    return listen(SlotHttpServer.Key.of(java.util.Objects.requireNonNull(address, "address")));
+  }
+
+  private Future<HttpServer> listen(SlotHttpServer.Key key) {
     if (requestHandler == null && webSocketHandler == null && webSocketHandshakeHandler == null) {
       throw new IllegalStateException("Set request or WebSocket handler first");
     }
     if (slotServer != null) {
       throw new IllegalStateException("already listening");
     }
-    SlotHttpServer server = worker.slot().resource(new SlotHttpServer.Key(address), scope ->
-      new SlotHttpServer(scope, HttpInternals.options(created), worker.options().drainIdleMs(), hasWebSocketHandlers()));
+    SlotHttpServer server = worker.slot().resource(key, scope ->
+      new SlotHttpServer(scope, worker.options().drainIdleMs(), hasWebSocketHandlers()));
     slotServer = server;
     worker.onDrain(this::drain);
     server.register(this);
@@ -301,7 +309,7 @@ final class GenerationHttpServer implements HttpServer {
     }
     Context caller = Vertx.currentContext();
     Promise<HttpServer> result = Promise.promise();
-    server.listen(address).onComplete(ar -> {
+    server.listen(key, created).onComplete(ar -> {
       Runnable complete = () -> {
         if (ar.succeeded()) {
           result.complete(this);
@@ -320,11 +328,35 @@ final class GenerationHttpServer implements HttpServer {
     return result.future();
   }
 
+  /** How many {@code listen()} calls (without an address) each generation made: the key of its next one. */
+  private static final Map<Worker, Integer> CONFIGURED_LISTENS = java.util.Collections.synchronizedMap(
+    new java.util.WeakHashMap<>());
+
+  private static int nextConfiguredListen(Worker worker) {
+    synchronized (CONFIGURED_LISTENS) {
+      int n = CONFIGURED_LISTENS.getOrDefault(worker, 0);
+      CONFIGURED_LISTENS.put(worker, n + 1);
+      return n;
+    }
+  }
+
   @Override
   public Future<Void> shutdown(long timeout, TimeUnit unit) {
     // The socket and its connections belong to the slot: this generation only stops taking new requests.
     unregister();
     return Future.succeededFuture();
+  }
+
+  /**
+   * Vert.x 5.1's abstract {@code HttpServer.shutdown(Duration)}, to which 5.1's {@code close()}, {@code shutdown()}
+   * and {@code shutdown(long, TimeUnit)} delegate; declared without {@code @Override} so that the same class file
+   * serves 5.0, where the method does not exist.
+   *
+   * @param timeout ignored: the slot drains its connections
+   * @return a completed future
+   */
+  public Future<Void> shutdown(Duration timeout) {
+    return shutdown(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override

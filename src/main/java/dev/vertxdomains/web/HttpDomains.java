@@ -31,13 +31,16 @@ import java.util.Objects;
  * 400 when still possible, and recycles nothing.
  * <p>
  * <b>In a supervised instance</b> the listener belongs to the instance's slot, not to the instance: the server
- * returned here registers this instance's handlers with a server the slot keeps for that address and options for as
- * long as it lives. When the instance is recycled, its replacement takes the next requests on the same connections
- * (each request runs on a duplicate of the context of the instance serving when it arrived), the old one finishes
- * its requests in flight, and at the kill timer what it still has is answered 503. Carried over from the server
- * passed in: its {@code HttpServerOptions} and its WebSocket handler; set connection-level handlers
- * ({@code connectionHandler}, {@code invalidRequestHandler}, {@code exceptionHandler}, {@code webSocketHandler}) on
- * the returned server. WebSocket support is fixed by the slot's first instance.
+ * returned here registers this instance's handlers with the slot's listener for that address, which lives as long as
+ * the slot. The listener is the server the slot's first instance passed in, listening on the slot's context: it
+ * keeps exactly the options it was created with (host, port, TLS, compression, everything); the servers later
+ * instances pass in are never bound. When the instance is recycled, its replacement takes the next requests on the
+ * same connections (each request runs on a duplicate of the context of the instance serving when it arrived), the
+ * old one finishes its requests in flight, and at the kill timer what it still has is answered 503. Call
+ * {@code listen}, {@code close} and {@code shutdown} on the returned server, never on the one passed in, and set
+ * connection-level handlers ({@code connectionHandler}, {@code invalidRequestHandler}, {@code exceptionHandler},
+ * {@code webSocketHandler}) on the returned server too; the WebSocket handler of the server passed in is carried
+ * over. WebSocket support is fixed by the slot's first instance.
  */
 public final class HttpDomains {
 
@@ -54,6 +57,9 @@ public final class HttpDomains {
    * @param server  the server, as made by {@code vertx.createHttpServer(options)}
    * @param handler the application (a {@code Router} works too)
    * @return the server to {@code listen}: {@code server} itself outside a supervised instance
+   * @throws IllegalStateException in a supervised instance, when the running Vert.x lacks an internal the slot's
+   *                               listener needs (the message names the Vert.x version and what is missing), which
+   *                               fails the instance's start and so the deployment
    */
   public static HttpServer serve(HttpServer server, Handler<HttpServerRequest> handler) {
     Objects.requireNonNull(server, "server");
@@ -62,6 +68,7 @@ public final class HttpDomains {
     if (worker == null) {
       return server.requestHandler(wrapped);
     }
+    HttpInternals.requireAll();
     GenerationHttpServer generation = new GenerationHttpServer(worker, server);
     if (server.webSocketHandler() != null) {
       generation.webSocketHandler(server.webSocketHandler());

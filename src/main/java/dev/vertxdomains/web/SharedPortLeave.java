@@ -6,7 +6,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.net.impl.VertxEventLoopGroup;
+import dev.vertxdomains.domain.VertxLine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,13 +27,13 @@ import java.util.concurrent.TimeUnit;
  * The leave here closes that window: on the acceptor thread it first stops the balancer choosing this server's event
  * loop, waits for connections already sent to that event loop to be set up (they are served, and drained like all
  * others), and only then, again on the acceptor thread so that no new choice can interleave, restores the count and
- * runs the normal shutdown. Vert.x 5.0 has no public API for this; the private fields are read here and only here.
- * If they are not found (another Vert.x version), it logs once and falls back to the plain shutdown.
+ * runs the normal shutdown. Vert.x has no public API for this; the private fields it needs are declared per Vert.x
+ * line in {@link HttpInternals#SHARED_PORT}, checked when a supervised instance first serves (one WARN line if they
+ * are missing), and read here and only here. Without them a server leaves with the plain shutdown.
  */
 final class SharedPortLeave {
 
   private static final Logger LOG = LoggerFactory.getLogger(SharedPortLeave.class);
-  private static volatile boolean warned;
   /** Servers taken off their balancer while their loop is blocked: they leave with a plain shutdown. */
   private static final java.util.Set<HttpServer> PAUSED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -45,30 +45,32 @@ final class SharedPortLeave {
    * completes when that shutdown completes.
    */
   static Future<Void> shutdown(HttpServer server, long timeoutMillis) {
-    Hooks hooks;
-    try {
-      hooks = Hooks.of(server);
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      if (!warned) {
-        warned = true;
-        LOG.warn("Cannot reach the shared-port balancer of this Vert.x version ({}); servers leave with a plain "
-          + "shutdown, which can drop a connection accepted at that instant", e.toString());
-      }
-      return server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS);
-    }
-    if (hooks == null || PAUSED.contains(server)) {
+    Hooks hooks = HttpInternals.SHARED_PORT.present() ? Hooks.tryOf(server) : null;
+    if (hooks == null) {
       return server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS);
     }
     Promise<Void> done = Promise.promise();
+    if (!Hooks.LOOP_ALONE) {
+      // 5.2: Vert.x's own shutdown takes the handler off the balancer (and closes the port only if it finds it
+      // there); run it on the server's loop, where the balancer picks a handler for each new channel, so that no
+      // channel is handed to this server after it. A paused server's handler goes back on first.
+      boolean paused = PAUSED.remove(server);
+      (paused ? hooks.acceptor : hooks.loop).execute(() -> {
+        if (paused) {
+          hooks.addHandler();
+        }
+        server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS).onComplete(done);
+      });
+      return done.future();
+    }
+    if (PAUSED.contains(server)) {
+      return server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
     hooks.acceptor.execute(() -> {
-      int before = hooks.group.workerCount();
-      hooks.group.removeWorker(hooks.loop);
-      boolean lastOnLoop = hooks.group.workerCount() < before;
-      if (!lastOnLoop) {
+      if (!hooks.leaveLoop()) {
         // Other servers keep this event loop, so the acceptor keeps choosing it. Take this server's handler out on
         // the loop itself, where the balancer picks a handler for each new channel: no channel can be handed to
         // this server after that, so Vert.x's shutdown sees every connection it has (the snapshot race in facts).
-        hooks.group.addWorker(hooks.loop);
         hooks.loop.execute(() -> {
           hooks.removeHandler();
           server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS).onComplete(done);
@@ -78,7 +80,7 @@ final class SharedPortLeave {
       // The loop is no longer chosen. Let the connections already registered on it be set up (two hops: Netty
       // registers, then initialises, in queued tasks), then leave for real on the acceptor thread.
       hooks.loop.execute(() -> hooks.loop.execute(() -> hooks.acceptor.execute(() -> {
-        hooks.group.addWorker(hooks.loop);
+        hooks.rejoinLoop();
         hooks.removeHandler();
         server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS).onComplete(done);
       })));
@@ -91,6 +93,9 @@ final class SharedPortLeave {
    * {@code paused == false}, lets it take them again. Runs on the acceptor thread, never on the server's own loop.
    */
   static void pause(HttpServer server, boolean paused) {
+    if (!HttpInternals.SHARED_PORT.present()) {
+      return; // warned at start-up: the stuck slot's listener keeps being handed connections
+    }
     try {
       Hooks hooks = Hooks.of(server);
       if (hooks == null) {
@@ -104,58 +109,101 @@ final class SharedPortLeave {
         }
       });
     } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.debug("Could not {} a server on the balancer: {}", paused ? "pause" : "resume", e.toString());
+      LOG.warn("Could not {} a server on the balancer: {}", paused ? "pause" : "resume", e.toString());
     }
   }
 
-  /** The private parts of Vert.x 5.0's shared server this needs. */
-  private record Hooks(VertxEventLoopGroup group, EventLoop loop, EventExecutor acceptor, Object balancer,
-                       Object handler, Method remove) {
+  /**
+   * The private parts of Vert.x's shared server this needs: the same fields on every line from the TCP server on;
+   * on 5.0 and 5.1 the acceptor's group of event loops can also take one loop out of its choice while its handlers
+   * stay ({@code removeWorker(loop)}), which 5.2's copy-on-write balancer no longer has.
+   */
+  private record Hooks(Object group, EventLoop loop, EventExecutor acceptor, Object balancer, Object handler) {
+
+    private static final boolean LOOP_ALONE = !VertxLine.running().atLeast(VertxLine.V5_2);
+
+    /** On 5.0 and 5.1, takes this server's loop out of the acceptor's choice; whether it was the last on it. */
+    boolean leaveLoop() {
+      int before = (Integer) invoke(group, "workerCount");
+      invoke(group, "removeWorker", loop);
+      boolean last = (Integer) invoke(group, "workerCount") < before;
+      if (!last) {
+        invoke(group, "addWorker", loop);
+      }
+      return last;
+    }
+
+    /** Undoes {@link #leaveLoop} (the handler removal that follows takes the loop out for good). */
+    void rejoinLoop() {
+      invoke(group, "addWorker", loop);
+    }
 
     /** Puts this server's channel handler back on the balancer. */
     void addHandler() {
-      try {
-        Method add = balancer.getClass().getDeclaredMethod("addWorker", EventLoop.class, io.vertx.core.Handler.class);
-        add.setAccessible(true);
-        add.invoke(balancer, loop, handler);
-      } catch (ReflectiveOperationException e) {
-        LOG.debug("Could not put a server's handler back on the balancer: {}", e.toString());
-      }
+      invoke(balancer, "addWorker", loop, handler);
     }
 
     /** Takes this server's channel handler out of the balancer (Vert.x's shutdown then finds it gone). */
     void removeHandler() {
+      invoke(balancer, "removeWorker", loop, handler);
+    }
+
+    /** As {@link #of}, with a WARN line and {@code null} when the fields cannot be read after all. */
+    static Hooks tryOf(HttpServer server) {
       try {
-        remove.invoke(balancer, loop, handler);
-      } catch (ReflectiveOperationException e) {
-        LOG.debug("Could not take a server's handler off the balancer: {}", e.toString());
+        return of(server);
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        LOG.warn("Could not take a server off its shared port's balancer ({}); it leaves with a plain shutdown",
+          e.toString());
+        return null;
       }
     }
 
     /** Returns {@code null} when the server is not listening on a shared port. */
     static Hooks of(HttpServer server) throws ReflectiveOperationException {
-      Object tcpServer = HttpInternals.field(server, "tcpServer");
+      Object tcpServer = HttpInternals.tcpServer(server);
       if (tcpServer == null) {
         return null;
       }
-      Object actual = HttpInternals.field(tcpServer, "actualServer");
-      EventLoop loop = (EventLoop) HttpInternals.field(tcpServer, "eventLoop");
-      if (actual == null || loop == null) {
+      // Where this server's share of the port is: its handler and loop, and the port's balancer and bound channel.
+      Object handler;
+      Object port;
+      if (LOOP_ALONE) {
+        handler = HttpInternals.field(tcpServer, "worker");
+        port = HttpInternals.field(tcpServer, "actualServer");
+      } else {
+        handler = HttpInternals.field(tcpServer, "channelHandler");
+        port = handler == null ? null : HttpInternals.field(handler, "server");
+      }
+      EventLoop loop = (EventLoop) HttpInternals.field(LOOP_ALONE ? tcpServer : handler, "eventLoop");
+      if (handler == null || port == null || loop == null) {
         return null;
       }
-      Object balancer = HttpInternals.field(actual, "channelBalancer");
-      Future<?> bound = (Future<?>) HttpInternals.field(actual, "bindFuture");
+      Object balancer = HttpInternals.field(port, "channelBalancer");
+      Future<?> bound = (Future<?>) HttpInternals.field(port, "bindFuture");
       if (balancer == null || bound == null || !bound.succeeded()) {
         return null;
       }
-      Method workers = balancer.getClass().getDeclaredMethod("workers");
-      workers.setAccessible(true);
-      VertxEventLoopGroup group = (VertxEventLoopGroup) workers.invoke(balancer);
-      Object handler = HttpInternals.field(tcpServer, "worker");
-      Method remove = balancer.getClass().getDeclaredMethod("removeWorker", EventLoop.class, io.vertx.core.Handler.class);
-      remove.setAccessible(true);
+      Object group = invoke(balancer, "workers");
       Channel serverChannel = (Channel) bound.result();
-      return new Hooks(group, loop, serverChannel.eventLoop(), balancer, handler, remove);
+      return new Hooks(group, loop, serverChannel.eventLoop(), balancer, handler);
     }
+  }
+
+  /** Calls the public method {@code name} of a Vert.x implementation class (checked by {@link HttpInternals#SHARED_PORT}). */
+  private static Object invoke(Object target, String name, Object... args) {
+    for (Class<?> c = target.getClass(); c != null; c = c.getSuperclass()) {
+      for (Method method : c.getDeclaredMethods()) {
+        if (method.getName().equals(name) && method.getParameterCount() == args.length) {
+          try {
+            method.setAccessible(true);
+            return method.invoke(target, args);
+          } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("shared-port balancer: " + name, e);
+          }
+        }
+      }
+    }
+    throw new IllegalStateException("shared-port balancer: no method " + name + " on " + target.getClass().getName());
   }
 }

@@ -9,7 +9,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
@@ -37,15 +36,25 @@ final class SlotHttpServer {
   private static final Logger LOG = LoggerFactory.getLogger(SlotHttpServer.class);
 
   /**
-   * What identifies a slot's server: the listen address. As with Vert.x's own shared ports, the options of the first
-   * server listening on an address are the listener's (a later generation of the same verticle has the same ones;
-   * comparing options on every recycle would cost more than the recycle).
+   * What identifies a slot's server: the address given to {@code listen}, or, for {@code listen()} (the address of
+   * the server's own options), the how-manieth such listen of its generation (from 0). As with Vert.x's own shared
+   * ports, the first server to listen is the listener, with its options; later generations of the same verticle make
+   * the same servers in the same order.
    */
-  record Key(SocketAddress address) {
+  record Key(SocketAddress address, int configured) {
+
+    /** The key of {@code listen(address)}. */
+    static Key of(SocketAddress address) {
+      return new Key(address, -1);
+    }
+
+    /** The key of the {@code n}-th {@code listen()} of a generation. */
+    static Key configured(int n) {
+      return new Key(null, n);
+    }
   }
 
   private final SlotScope scope;
-  private final HttpServerOptions options;
   private final long drainIdleMs;
   private final boolean webSockets;
   private final Map<Worker, GenerationHttpServer> generations = new ConcurrentHashMap<>();
@@ -54,9 +63,8 @@ final class SlotHttpServer {
   private volatile HttpServerDrain connectionDrain;
   private Future<HttpServer> listening;
 
-  SlotHttpServer(SlotScope scope, HttpServerOptions options, long drainIdleMs, boolean webSockets) {
+  SlotHttpServer(SlotScope scope, long drainIdleMs, boolean webSockets) {
     this.scope = scope;
-    this.options = options;
     this.drainIdleMs = drainIdleMs;
     this.webSockets = webSockets;
     Context home = scope.context();
@@ -80,8 +88,15 @@ final class SlotHttpServer {
     generations.remove(generation.worker(), generation);
   }
 
-  /** Listens once; later calls (later generations) get the same result. A failed listen is tried again next time. */
-  synchronized Future<HttpServer> listen(SocketAddress address) {
+  /**
+   * Listens once, on the slot's context, with the server the calling generation created (so with the application's
+   * own options: address, TLS, compression, everything); later calls (later generations) get the same result and
+   * their servers are never used. After a failed listen, the next generation's server is tried.
+   *
+   * @param key     the address to listen on, or the server's own options' address
+   * @param created the server the generation created
+   */
+  synchronized Future<HttpServer> listen(Key key, HttpServer created) {
     if (listening != null) {
       return listening;
     }
@@ -90,8 +105,7 @@ final class SlotHttpServer {
     Context home = scope.context();
     home.runOnContext(v -> {
       Vertx vertx = home.owner();
-      HttpServer created = vertx.createHttpServer(options)
-        .requestHandler(this::request)
+      created.requestHandler(this::request)
         .invalidRequestHandler(this::invalidRequest)
         .connectionHandler(this::connection)
         .exceptionHandler(this::exception);
@@ -100,13 +114,15 @@ final class SlotHttpServer {
       }
       HttpServerDrain drain = new HttpServerDrain(created, vertx, drainIdleMs);
       connectionDrain = drain;
-      Future<HttpServer> bound = created.listen(address);
-      if (joinsStuckSlot(address)) {
+      SocketAddress address = key.address();
+      Future<HttpServer> bound = address != null ? created.listen(address) : created.listen();
+      if (joinsStuckSlot(key)) {
         // Vert.x joins this server to the stuck slot's listener at once, but completes the listen on that slot's
         // blocked loop: the port is bound already, so serve now.
         listening(created, drain);
         result.complete(created);
-        bound.onFailure(err -> LOG.warn("A stand-in's listener on {} failed: {}", address, err.toString()));
+        bound.onFailure(err -> LOG.warn("A stand-in's listener on {} failed: {}", address != null ? address
+          : "its configured address", err.toString()));
         return;
       }
       bound.onComplete(ar -> {
@@ -131,10 +147,10 @@ final class SlotHttpServer {
     scope.onStuck(stuck -> SharedPortLeave.pause(created, stuck));
   }
 
-  /** Whether this slot stands in for a stuck slot that listens on {@code address} (so the port is bound). */
-  private boolean joinsStuckSlot(SocketAddress address) {
+  /** Whether this slot stands in for a stuck slot that listens with the same key (so the port is bound). */
+  private boolean joinsStuckSlot(Key key) {
     SlotScope stuck = scope.standsInFor();
-    SlotHttpServer theirs = stuck == null ? null : stuck.resource(new Key(address), absent -> null);
+    SlotHttpServer theirs = stuck == null ? null : stuck.resource(key, absent -> null);
     return theirs != null && theirs.server() != null;
   }
 
