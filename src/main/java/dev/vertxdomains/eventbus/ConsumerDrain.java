@@ -1,5 +1,6 @@
 package dev.vertxdomains.eventbus;
 
+import dev.vertxdomains.domain.InternalReach;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -22,12 +23,20 @@ import java.util.List;
  * <p>
  * Vert.x answers messages queued in a consumer that unregisters with a {@code TIMEOUT} failure ("Discarded the
  * request"): a failure for a request nothing was wrong with. The only hook is the consumer implementation's discard
- * handler and the message's reply address; this class is the one place in the package that uses them, and it falls
- * back to Vert.x's behaviour if the consumer is not the core implementation.
+ * handler and the message's reply address; this class is the one place in the package that uses them
+ * ({@link #HAND_OVER}, checked before a supervised consumer registers).
  */
 final class ConsumerDrain {
 
   private static final Logger LOG = LoggerFactory.getLogger(ConsumerDrain.class);
+
+  /** The discard hook and reply address this needs, the same on every Vert.x line; checked by {@link EventBusDomains}. */
+  static final InternalReach HAND_OVER = InternalReach.fields(
+    "supervised event-bus consumers (messages queued for a leaving slot)", InternalReach.Need.BEHAVIOUR,
+    "messages queued for a leaving slot would fail with TIMEOUT \"Discarded the request\" instead of going to the "
+      + "address's other consumers",
+    "io.vertx.core.eventbus.impl.MessageConsumerImpl#discardHandler(Handler)",
+    "io.vertx.core.eventbus.impl.MessageImpl#setReplyAddress(String)");
 
   private final Vertx vertx;
   private final MessageConsumer<?> consumer;

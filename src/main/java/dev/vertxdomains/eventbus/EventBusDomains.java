@@ -83,6 +83,7 @@ public final class EventBusDomains {
       MessageConsumer<T> consumer = local ? vertx.eventBus().localConsumer(address) : vertx.eventBus().consumer(address);
       return consumer.handler(message -> handle(new TrackedMessage<>(message, null), handler));
     }
+    ConsumerDrain.HAND_OVER.require();
     SlotConsumer<T> slot = worker.slot().resource(new SlotConsumer.Key(address, local),
       scope -> new SlotConsumer<>(scope, vertx, address, local));
     return new GenerationConsumer<>(worker, slot, handler);
@@ -92,7 +93,8 @@ public final class EventBusDomains {
   static <T> void handle(TrackedMessage<T> tracked, Handler<Message<T>> handler) {
     Domain domain = Domain.create().attach(Vertx.currentContext());
     domain.errorHandler(error -> onError(domain, tracked, error));
-    handler.handle(tracked);
+    // run: a throw reaches the domain on every line (5.2's consumers swallow what their handler throws).
+    domain.run(() -> handler.handle(tracked));
   }
 
   private static void onError(Domain domain, TrackedMessage<?> message, DomainError error) {

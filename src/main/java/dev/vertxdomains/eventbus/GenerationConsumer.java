@@ -1,5 +1,6 @@
 package dev.vertxdomains.eventbus;
 
+import dev.vertxdomains.domain.Domain;
 import dev.vertxdomains.supervisor.Drain;
 import dev.vertxdomains.supervisor.Worker;
 import io.vertx.core.Future;
@@ -11,6 +12,7 @@ import io.vertx.core.streams.ReadStream;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The {@link MessageConsumer} a supervised generation gets from {@link EventBusDomains}: its handler, registered with
@@ -87,6 +89,28 @@ final class GenerationConsumer<T> implements MessageConsumer<T> {
   public MessageConsumer<T> handler(Handler<Message<T>> handler) {
     this.handler = handler;
     return this;
+  }
+
+  /**
+   * Vert.x 5.2's {@code MessageConsumer.processor}, declared without {@code @Override} so that the same class serves
+   * 5.0 and 5.1, which lack it: each message runs {@code processor} in the message's domain, and a future it returns
+   * that fails is an error of that message (answered {@value EventBusDomains#FAILURE_CODE}, then the error policy).
+   *
+   * @param processor the message processor; {@code null} unregisters, as in Vert.x
+   * @return this consumer
+   */
+  public MessageConsumer<T> processor(Function<Message<T>, Future<?>> processor) {
+    if (processor == null) {
+      unregister();
+      return this;
+    }
+    return handler(message -> {
+      Domain domain = Domain.active();
+      Future<?> result = processor.apply(message);
+      if (result != null && domain != null) {
+        result.onFailure(domain::report);
+      }
+    });
   }
 
   @Override
