@@ -352,16 +352,26 @@ final class WorkerSlot implements Deployable {
       }
       List<Future<?>> stops = new ArrayList<>(all.size());
       for (Worker worker : all) {
-        stops.add(worker.stop(slotContext, new Drain(deadline, true, null)));
+        stops.add(worker.stop(slotContext, new Drain(deadline, true, null))
+          .onFailure(failure -> stopFailed(worker, failure)));
       }
-      Future.join(stops).onComplete(stopped -> home.runOnContext(v2 -> {
+      // The undeploy completes once the generations have stopped and the slot's listeners have closed (their grace
+      // ends a little after the kill deadline): when it completes, the port is free.
+      List<Future<?>> ends = new ArrayList<>(stops);
+      ends.add(closing);
+      Future.join(ends).onComplete(stopped -> home.runOnContext(v2 -> {
         Worker now = current;
         if (now != null && now.state() != WorkerState.FAILED) {
           now.state(WorkerState.STOPPED);
           publish(now, null);
         }
         group.leave(this, vertx);
-        done.complete();
+        Throwable failure = stops.stream().filter(Future::failed).map(Future::cause).findFirst().orElse(null);
+        if (failure != null) {
+          done.fail(failure); // as Vert.x fails an undeploy whose stop() failed
+        } else {
+          done.complete();
+        }
       }));
     }));
   }
@@ -615,11 +625,16 @@ final class WorkerSlot implements Deployable {
       return; // the supervisor gave up: the slot stays reported as failed
     }
     worker.state(WorkerState.STOPPED);
-    if (failure != null) {
-      log(worker, null, null, () -> LOG.debug("Undeploying worker {} generation {}: {}", id(), worker.generation(),
-        failure.toString()));
-    }
+    stopFailed(worker, failure);
     publish(worker, null);
+  }
+
+  /** A generation's own {@code stop()} failed (or threw): the application's error, never silent. */
+  private void stopFailed(Worker worker, Throwable failure) {
+    if (failure != null) {
+      log(worker, null, null, () -> FaultLog.warn(LOG, failure, "Worker {} generation {} of {}: stop() failed: {}",
+        id(), worker.generation(), group.verticleName, FaultLog.describe(failure)));
+    }
   }
 
   private void giveUp(Throwable cause) {
