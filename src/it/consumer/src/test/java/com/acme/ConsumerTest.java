@@ -45,7 +45,6 @@ class ConsumerTest {
     assertTrue(logback.isEmpty(), logback.toString());
     assertFalse(present("com.hazelcast.core.Hazelcast"), "Hazelcast is optional");
     assertFalse(present("io.vertx.core.Launcher"), "the legacy launcher is optional");
-    assertFalse(present("ch.qos.logback.classic.Logger"), "logback is optional");
   }
 
   private static boolean present(String name) {
