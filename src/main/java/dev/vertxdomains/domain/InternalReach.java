@@ -20,8 +20,9 @@ import java.util.stream.Collectors;
  * fallback:
  * <ul>
  *   <li>{@link Need#BEHAVIOUR}: without it a promise would not hold (a listener with the user's options, requests on
- *       the serving generation's context, an added emitter's throws reaching its domain). {@code require} throws an
- *       {@link IllegalStateException} naming the Vert.x version, the feature, what is missing and what to do.</li>
+ *       the serving generation's context, an added emitter's throws reaching its domain). {@code require} throws
+ *       {@link Missing} (an {@link IllegalStateException}) naming the Vert.x version, the feature, what is missing
+ *       and what to do.</li>
  *   <li>{@link Need#SPEED}: without it the feature works, slower or with a rare extra failure. {@code require} logs one
  *       WARN line naming what is slower, once per JVM, and returns.</li>
  * </ul>
@@ -35,6 +36,19 @@ public final class InternalReach {
     BEHAVIOUR,
     /** The feature still works, slower or less smoothly: one WARN line. */
     SPEED
+  }
+
+  /**
+   * A behaviour reach that the running Vert.x lacks: what {@link #require()} throws. Retrying cannot help, so a
+   * supervised deployment that meets it while starting fails at once.
+   */
+  public static final class Missing extends IllegalStateException {
+
+    private static final long serialVersionUID = 1L;
+
+    Missing(String message) {
+      super(message);
+    }
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(InternalReach.class);
@@ -100,7 +114,7 @@ public final class InternalReach {
    * Checks every reach, in order (see {@link #require()}).
    *
    * @param reaches the reaches a feature needs
-   * @throws IllegalStateException for the first missing {@link Need#BEHAVIOUR} reach
+   * @throws Missing for the first missing {@link Need#BEHAVIOUR} reach
    */
   public static void requireAll(List<InternalReach> reaches) {
     for (InternalReach reach : reaches) {
@@ -112,7 +126,7 @@ public final class InternalReach {
    * Checks this reach against the running Vert.x, once: a missing {@link Need#BEHAVIOUR} reach throws, a missing
    * {@link Need#SPEED} reach logs one WARN line (the first time).
    *
-   * @throws IllegalStateException when a behaviour reach is missing
+   * @throws Missing when a behaviour reach is missing
    */
   public void require() {
     String gap = missing;
@@ -120,7 +134,7 @@ public final class InternalReach {
       gap = check();
     }
     if (!gap.isEmpty() && need == Need.BEHAVIOUR) {
-      throw new IllegalStateException(failure(gap));
+      throw new Missing(failure(gap));
     }
   }
 

@@ -25,13 +25,14 @@ import java.util.Optional;
  * and end handlers unless it has an exception handler, and Vert.x never gives it one). Those are private fields, read
  * by reflection, declared per {@link VertxLine} below and checked ({@link InternalReach}) when first used: on a
  * Vert.x where one is missing, {@code add} fails with a message that says so instead of binding less in silence.
+ * (The reaches are not final so that a test can point one at a class without the field.)
  */
 final class VertxInternals {
 
   private static final VertxLine LINE = VertxLine.running();
 
   /** {@link #consumerHandler}: the handler an event-bus consumer runs (5.2 wraps it in a processor). */
-  static final InternalReach CONSUMER_HANDLER = InternalReach.fields("Domain.add(MessageConsumer)",
+  static volatile InternalReach CONSUMER_HANDLER = InternalReach.fields("Domain.add(MessageConsumer)",
     InternalReach.Need.BEHAVIOUR, "throws from the consumer's handler would not reach the domain",
     LINE.atLeast(VertxLine.V5_2)
       ? new String[] {"io.vertx.core.eventbus.impl.MessageConsumerImpl#processor",
@@ -39,7 +40,7 @@ final class VertxInternals {
       : new String[] {"io.vertx.core.eventbus.impl.MessageConsumerImpl#handler"});
 
   /** {@link #ownContext}: the context of an HTTP server response, server WebSocket and file upload. */
-  static final InternalReach EMITTER_CONTEXT = InternalReach.fields(
+  static volatile InternalReach EMITTER_CONTEXT = InternalReach.fields(
     "Domain.add of an HTTP server response, server WebSocket or file upload", InternalReach.Need.BEHAVIOUR,
     "the emitter's handlers would not run in the domain",
     LINE.atLeast(VertxLine.V5_1)
@@ -54,13 +55,13 @@ final class VertxInternals {
           "io.vertx.core.http.impl.HttpServerFileUploadImpl#context"});
 
   /** {@link #readBufferExceptionHandler}: an {@code AsyncFile}'s read buffer, the same on every line. */
-  static final InternalReach FILE_READ_BUFFER = InternalReach.fields("Domain.add(AsyncFile)",
+  static volatile InternalReach FILE_READ_BUFFER = InternalReach.fields("Domain.add(AsyncFile)",
     InternalReach.Need.BEHAVIOUR, "throws from the file's data and end handlers would be dropped",
     "io.vertx.core.file.impl.AsyncFileImpl#queue",
     "io.vertx.core.streams.impl.InboundBuffer#exceptionHandler(Handler)");
 
   /** {@link #watch}: a future that sees its listeners being added, the same on every line. */
-  static final InternalReach WATCHED_FUTURE = InternalReach.fields("Domain.watch(Future)",
+  static volatile InternalReach WATCHED_FUTURE = InternalReach.fields("Domain.watch(Future)",
     InternalReach.Need.BEHAVIOUR, "an unhandled failure of a watched future could not be told",
     "io.vertx.core.impl.future.FutureImpl#addListener(Completable)",
     "io.vertx.core.impl.future.FutureImpl#tryFail(Throwable)",

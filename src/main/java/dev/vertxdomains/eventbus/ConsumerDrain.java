@@ -30,8 +30,11 @@ final class ConsumerDrain {
 
   private static final Logger LOG = LoggerFactory.getLogger(ConsumerDrain.class);
 
-  /** The discard hook and reply address this needs, the same on every Vert.x line; checked by {@link EventBusDomains}. */
-  static final InternalReach HAND_OVER = InternalReach.fields(
+  /**
+   * The discard hook and reply address this needs, the same on every Vert.x line; checked by {@link EventBusDomains}.
+   * Not final so that a test can point it at a class without them.
+   */
+  static volatile InternalReach HAND_OVER = InternalReach.fields(
     "supervised event-bus consumers (messages queued for a leaving slot)", InternalReach.Need.BEHAVIOUR,
     "messages queued for a leaving slot would fail with TIMEOUT \"Discarded the request\" instead of going to the "
       + "address's other consumers",

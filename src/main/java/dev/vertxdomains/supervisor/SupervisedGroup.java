@@ -103,6 +103,11 @@ final class SupervisedGroup {
   }
 
   /** Whether a failed start should fail the whole deployment at once (see SupervisorOptions#retryFirstStart). */
+  /** Whether an instance of the deployment has ever started. */
+  boolean everRan() {
+    return everRan;
+  }
+
   boolean failsAtFirstStart() {
     return !everRan && !options.retryFirstStart() && options.giveUp() != GiveUpAction.HANDOFF;
   }

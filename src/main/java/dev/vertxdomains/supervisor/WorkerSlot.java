@@ -1,6 +1,7 @@
 package dev.vertxdomains.supervisor;
 
 import dev.vertxdomains.domain.DomainError;
+import dev.vertxdomains.domain.InternalReach;
 import io.vertx.core.Context;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
@@ -497,7 +498,8 @@ final class WorkerSlot implements Deployable {
   private void onFailedStart(Worker worker, Throwable cause) {
     worker.lastError(cause);
     worker.state(WorkerState.STOPPED);
-    boolean failAtOnce = group.failsAtFirstStart();
+    // A Vert.x without an internal the library needs fails the same way every time: no retry.
+    boolean failAtOnce = group.failsAtFirstStart() || !group.everRan() && cause instanceof InternalReach.Missing;
     // Failing at once, the deployment's caller (the launcher: one line) reports it.
     log(worker, null, null, () -> {
       if (failAtOnce) {

@@ -23,6 +23,7 @@ import java.util.function.Supplier;
  * {@link ConnectionDrain}), and the shared-port balancer ({@link #SHARED_PORT}, used by {@link SharedPortLeave}).
  * <p>
  * The listener itself is the server the application created, with its own options: nothing here reads them.
+ * (The reaches are not final so that a test can point one at a class without the field.)
  */
 final class HttpInternals {
 
@@ -41,13 +42,13 @@ final class HttpInternals {
   private static final String HTTP1_CONNECTION = CONNECTIONS.get(0);
 
   /** Requests created on the serving generation's context. */
-  static final InternalReach REQUEST_CONTEXT = InternalReach.fields(
+  static volatile InternalReach REQUEST_CONTEXT = InternalReach.fields(
     "supervised HTTP (requests on the serving generation's context)", InternalReach.Need.BEHAVIOUR,
     "a recycle could not hand the next request on a connection to the new generation",
     CONNECTIONS.stream().map(name -> name + "#streamContextSupplier").toArray(String[]::new));
 
   /** A connection's channel and Vert.x's shutdown event, for the graceful drain of a leaving slot. */
-  static final InternalReach CONNECTION_DRAIN = InternalReach.of(
+  static volatile InternalReach CONNECTION_DRAIN = InternalReach.of(
     "supervised HTTP (graceful drain of a leaving slot's connections)", InternalReach.Need.BEHAVIOUR,
     "idle keep-alive connections of a leaving slot would be closed at once, resetting clients that send on them",
     () -> {
@@ -62,7 +63,7 @@ final class HttpInternals {
     });
 
   /** The shared-port balancer, for a leave that drops no connection being accepted, and a stuck slot's pause. */
-  static final InternalReach SHARED_PORT = InternalReach.fields(
+  static volatile InternalReach SHARED_PORT = InternalReach.fields(
     "supervised HTTP (leaving a shared port)", InternalReach.Need.SPEED,
     "a slot leaving a shared port can drop a connection accepted at that instant, and a stuck slot's listener keeps "
       + "being handed new connections until its loop runs again",
