@@ -105,12 +105,12 @@ public final class SharedResource<R> {
         result.tryFail(ar.cause());
       }
     }));
-    return result.future().transform(ar -> {
-      // Delivered on the caller's context, so that its callbacks run in the caller's domain.
-      Promise<T> onCaller = Promise.promise();
-      caller.runOnContext(v -> onCaller.handle(ar));
-      return onCaller.future();
-    });
+    // Delivered through a promise of the caller's context: its callbacks run there, in the caller's domain, and what
+    // they throw is reported to that context on every Vert.x line (a context-less future's listener that throws is
+    // not reported to the current context on 5.1 and later).
+    Promise<T> onCaller = VertxInternals.promise(caller);
+    result.future().onComplete(onCaller);
+    return onCaller.future();
   }
 
   /**

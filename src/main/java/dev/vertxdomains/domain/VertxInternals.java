@@ -83,6 +83,11 @@ final class VertxInternals {
     return ContextInternal.current();
   }
 
+  /** A promise bound to {@code context}: its listeners run there, and what they throw is reported there. */
+  static <T> io.vertx.core.Promise<T> promise(Context context) {
+    return ((ContextInternal) context).promise();
+  }
+
   /** The root (verticle instance) context of {@code context}. */
   static Context root(Context context) {
     return ((ContextInternal) context).unwrap();

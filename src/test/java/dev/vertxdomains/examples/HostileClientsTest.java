@@ -100,7 +100,9 @@ class HostileClientsTest {
         .getBytes(StandardCharsets.US_ASCII));
       socket.getOutputStream().flush();
       String answer = readAll(socket);
-      assertTrue(answer.isEmpty() || answer.startsWith("HTTP/1.1 400"), answer);
+      // 400, or closed; or, from 5.1 on, the application's own answer (200, 405) when it ends the response before
+      // Vert.x decodes the body it never reads. Never a 500: the client's error is not the application's.
+      assertTrue(answer.isEmpty() || answer.startsWith("HTTP/1.1 ") && !answer.startsWith("HTTP/1.1 500"), answer);
     }
     HttpClient client = vertx.createHttpClient();
     assertEquals(200, status(vertx, client, port, "/"));
