@@ -26,9 +26,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The {@link HttpServer} a supervised generation gets from {@link HttpDomains#serve}: it holds the generation's
- * handlers, and listening registers them with the slot's own server for that address and options
- * ({@link SlotHttpServer}), which listens once for the whole life of the slot. Closing it only unregisters this
- * generation; the socket and the connections stay with the slot.
+ * handlers, and listening registers them with the slot's listener for that address ({@link SlotHttpServer}), which
+ * listens once for the whole life of the slot (with the server the first generation created). Closing it only
+ * unregisters this generation; the socket and the connections stay with the slot. It implements every method of
+ * {@code HttpServer} on every Vert.x line, including 5.1's {@code shutdown(Duration)}.
  */
 final class GenerationHttpServer implements HttpServer {
 

@@ -21,8 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * The HTTP server of one supervised worker slot for one address and set of options: it listens on the slot's
- * context once, for the whole life of the slot, and hands every request to the generation serving at the moment the
+ * The HTTP listener of one supervised worker slot for one address: the server the application created (so its own
+ * options), listening on the slot's context once, for the whole life of the slot. It hands every request to the generation serving at the moment the
  * request arrives. Each connection creates its requests on a duplicate of the serving generation's context, so a
  * request, its body and response callbacks, and everything its handler starts (timers, clients, futures) belong to
  * that generation and are closed with it, while the connection itself stays. A recycle therefore closes no

@@ -184,16 +184,26 @@ class EmitterTest {
     on(ctx, () -> {
       Domain.topLevel(ctx).errorHandler(topLevel.handler());
       MessageConsumer<String> consumer = vertx.eventBus().consumer("emitter-test-removed", message -> {
+        if ("ping".equals(message.body())) {
+          message.reply("pong");
+          return;
+        }
         throw new IllegalStateException("after remove");
       });
       domain.add(consumer);
       assertTrue(domain.remove(consumer));
-      vertx.eventBus().send("emitter-test-removed", "x");
       return null;
     });
-    DomainError error = topLevel.next();
-    assertEquals("after remove", error.cause().getMessage());
-    assertTrue(error.domain().isTopLevel());
+    vertx.eventBus().send("emitter-test-removed", "x");
+    // The consumer takes its messages in order: once "ping" is answered, the throw is behind us.
+    assertEquals("pong", vertx.eventBus().request("emitter-test-removed", "ping").await(10, TimeUnit.SECONDS).body());
+    if (VertxLine.running().atLeast(VertxLine.V5_2)) {
+      topLevel.assertNoneYet(); // Vert.x 5.2 drops what a plain consumer's handler throws (README, "Vert.x lines")
+    } else {
+      DomainError error = topLevel.next();
+      assertEquals("after remove", error.cause().getMessage());
+      assertTrue(error.domain().isTopLevel());
+    }
     inDomain.assertNoneYet();
   }
 
