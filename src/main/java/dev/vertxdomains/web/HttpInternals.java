@@ -69,6 +69,14 @@ final class HttpInternals {
       + "being handed new connections until its loop runs again",
     sharedPortMembers());
 
+  /** Per connection class, its request-context supplier field (looked up once per class, not per connection). */
+  private static final ClassValue<java.util.Optional<Field>> STREAM_CONTEXT_SUPPLIER = new ClassValue<>() {
+    @Override
+    protected java.util.Optional<Field> computeValue(Class<?> type) {
+      return java.util.Optional.ofNullable(InternalReach.findField(type, "streamContextSupplier"));
+    }
+  };
+
   /** Connection classes whose request context could not be set (each warned once). */
   private static final java.util.Set<Class<?>> UNSUPPORTED = ConcurrentHashMap.newKeySet();
 
@@ -131,7 +139,7 @@ final class HttpInternals {
    * @return {@code false} when the connection cannot be changed
    */
   static boolean createRequestsOn(HttpConnection connection, Supplier<Context> supplier) {
-    Field field = InternalReach.findField(connection.getClass(), "streamContextSupplier");
+    Field field = STREAM_CONTEXT_SUPPLIER.get(connection.getClass()).orElse(null);
     if (field != null) {
       try {
         Supplier<ContextInternal> contexts = () -> (ContextInternal) supplier.get();
