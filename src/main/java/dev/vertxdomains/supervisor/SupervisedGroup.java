@@ -6,7 +6,6 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -21,7 +20,8 @@ final class SupervisedGroup {
   final String verticleName;
   final Callable<? extends Deployable> factory;
   final List<WorkerSlot> slots = new CopyOnWriteArrayList<>();
-  private final ArrayDeque<Long> crashes = new ArrayDeque<>();
+  /** The deployment's crash times (ms) within the restart window, oldest first (see {@link #decide}). */
+  private List<Long> crashes = List.of();
   volatile SupervisorOptions options;
   private volatile DeploymentOptions childOptions;
   /** The instance count the deployment was made with (slots may still be joining when it matters). */
@@ -75,14 +75,22 @@ final class SupervisedGroup {
     }
   }
 
-  /** Records a crash; returns {@code true} when the restart intensity is exceeded. */
-  synchronized boolean recordCrash() {
-    long now = System.currentTimeMillis();
-    crashes.addLast(now);
-    while (!crashes.isEmpty() && crashes.peekFirst() < now - options.restartPeriodMs()) {
-      crashes.pollFirst();
-    }
-    return crashes.size() > options.maxRestarts();
+  /**
+   * Decides what a slot does after {@code facts} ({@link RestartPolicy#decide}) and keeps the deployment's crash
+   * history the decision returns: the history is the deployment's, shared by its slots.
+   *
+   * @param backoffAttempt the slot's backoff attempt
+   */
+  synchronized RestartPolicy.Decision decide(RestartPolicy.Facts facts, int backoffAttempt) {
+    RestartPolicy.Decision decision = RestartPolicy.decide(facts, System.currentTimeMillis(), crashes,
+      backoffAttempt, RestartPolicy.Limits.of(options), java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+    crashes = decision.crashes();
+    return decision;
+  }
+
+  /** Whether a first start that failed this way fails the whole deployment at once. */
+  boolean failsDeployment(RestartPolicy.Facts facts) {
+    return RestartPolicy.failsDeployment(facts, RestartPolicy.Limits.of(options));
   }
 
   /** Marks the group as given up; returns {@code false} if it already was. */
@@ -102,14 +110,9 @@ final class SupervisedGroup {
     everRan = true;
   }
 
-  /** Whether a failed start should fail the whole deployment at once (see SupervisorOptions#retryFirstStart). */
-  /** Whether an instance of the deployment has ever started. */
+  /** Whether an instance of the deployment has ever run. */
   boolean everRan() {
     return everRan;
-  }
-
-  boolean failsAtFirstStart() {
-    return !everRan && !options.retryFirstStart() && options.giveUp() != GiveUpAction.HANDOFF;
   }
 
   /** Completes when this node may run the deployment (see {@link DeploymentClaims}). */

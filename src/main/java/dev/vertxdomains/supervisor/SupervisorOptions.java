@@ -431,13 +431,6 @@ public final class SupervisorOptions {
     return this;
   }
 
-  /** The backoff delay before start attempt number {@code attempt} (0-based), jitter included. */
-  long backoffDelay(int attempt) {
-    double base = Math.min((double) backoffMaxMs, backoffMinMs * Math.pow(2, Math.min(attempt, 30)));
-    double jitter = 1 + backoffJitter * (2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble() - 1);
-    return Math.max(1, Math.min(backoffMaxMs, Math.round(base * jitter)));
-  }
-
   private static long requireAtLeast(String key, long value, long min) {
     if (value < min) {
       throw new IllegalArgumentException(key + ": must be at least " + min + ", got " + value);

@@ -499,7 +499,9 @@ final class WorkerSlot implements Deployable {
     worker.lastError(cause);
     worker.state(WorkerState.STOPPED);
     // A Vert.x without an internal the library needs fails the same way every time: no retry.
-    boolean failAtOnce = group.failsAtFirstStart() || !group.everRan() && cause instanceof InternalReach.Missing;
+    RestartPolicy.Facts facts = new RestartPolicy.Facts(RestartPolicy.Fault.FAILED_START, false, 0, group.everRan(),
+      cause instanceof InternalReach.Missing);
+    boolean failAtOnce = group.failsDeployment(facts);
     // Failing at once, the deployment's caller (the launcher: one line) reports it.
     log(worker, null, null, () -> {
       if (failAtOnce) {
@@ -512,18 +514,18 @@ final class WorkerSlot implements Deployable {
     if (stopping) {
       return;
     }
-    if (failAtOnce) {
-      stopping = true;
-      if (firstStart.tryFail(cause)) {
-        group.leave(this, vertx); // Vert.x never undeploys a slot whose start failed
+    RestartPolicy.Decision decision = group.decide(facts, backoffAttempt);
+    backoffAttempt = decision.nextBackoffAttempt();
+    switch (decision.action()) {
+      case FAIL_DEPLOYMENT -> {
+        stopping = true;
+        if (firstStart.tryFail(cause)) {
+          group.leave(this, vertx); // Vert.x never undeploys a slot whose start failed
+        }
       }
-      return;
+      case GIVE_UP -> giveUp(cause);
+      default -> scheduleStart(worker, decision.delayMillis());
     }
-    if (group.recordCrash()) {
-      giveUp(cause);
-      return;
-    }
-    scheduleStart(worker, group.options.backoffDelay(backoffAttempt++));
   }
 
   /** Called on the generation's context when its top-level domain receives an error. */
@@ -549,26 +551,16 @@ final class WorkerSlot implements Deployable {
       "Recycling worker {} (generation {}) of {} after {} error{}: {}", id(), worker.generation(),
       group.verticleName, requestError ? "a request" : "an instance", what == null ? "" : " in " + what,
       FaultLog.describe(error.cause())));
-    boolean stable = state == WorkerState.RUNNING && worker.uptimeMillis() >= group.options.backoffResetMs();
+    // A request error was confined to one request, already answered: replaced at once, not counted as a crash.
+    RestartPolicy.Facts facts = new RestartPolicy.Facts(requestError ? RestartPolicy.Fault.REQUEST_ERROR
+      : RestartPolicy.Fault.INSTANCE_ERROR, state == WorkerState.RUNNING, worker.uptimeMillis(), true, false);
     retire(worker);
-    if (requestError) {
-      // The failure was confined to one request, already answered: replace at once, without backoff.
-      startInstance();
-      return;
-    }
-    if (group.recordCrash()) {
-      giveUp(error.cause());
-      return;
-    }
-    if (stable) {
-      backoffAttempt = 0;
-    }
-    long delay = backoffAttempt == 0 ? 0 : group.options.backoffDelay(backoffAttempt - 1);
-    backoffAttempt++;
-    if (delay <= 0) {
-      startInstance();
-    } else {
-      scheduleStart(worker, delay);
+    RestartPolicy.Decision decision = group.decide(facts, backoffAttempt);
+    backoffAttempt = decision.nextBackoffAttempt();
+    switch (decision.action()) {
+      case GIVE_UP -> giveUp(error.cause());
+      case REPLACE_AFTER_DELAY -> scheduleStart(worker, decision.delayMillis());
+      default -> startInstance();
     }
   }
 
