@@ -1,15 +1,13 @@
 package dev.vertxdomains.eventbus;
 
+import dev.vertxdomains.supervisor.GenerationHandlers;
 import dev.vertxdomains.supervisor.SlotScope;
-import dev.vertxdomains.supervisor.Worker;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The event-bus consumer of one supervised worker slot for one address: registered once, on the slot's context, for
@@ -29,7 +27,7 @@ final class SlotConsumer<T> {
   private final Vertx vertx;
   private final String address;
   private final boolean local;
-  private final Map<Worker, GenerationConsumer<T>> generations = new ConcurrentHashMap<>();
+  private final GenerationHandlers<GenerationConsumer<T>> generations;
   private final Future<Void> registered;
   /** The registration now taking messages, {@code null} while the slot's loop is stuck. */
   private ConsumerDrain current;
@@ -41,6 +39,7 @@ final class SlotConsumer<T> {
     this.vertx = vertx;
     this.address = address;
     this.local = local;
+    this.generations = new GenerationHandlers<>(scope);
     Promise<Void> done = Promise.promise();
     registered = done.future();
     scope.context().runOnContext(v -> {
@@ -98,24 +97,15 @@ final class SlotConsumer<T> {
   }
 
   void register(GenerationConsumer<T> generation) {
-    // Generations that never served (a failed or timed-out start) leave no entry behind.
-    generations.keySet().removeIf(worker -> worker.info().state().isOver());
-    generations.put(generation.worker(), generation);
+    generations.register(generation.worker(), generation);
   }
 
   void unregister(GenerationConsumer<T> generation) {
-    generations.remove(generation.worker(), generation);
+    generations.unregister(generation.worker(), generation);
   }
 
   private void dispatch(Message<T> message) {
-    scope.dispatch(worker -> {
-      GenerationConsumer<T> generation = generations.get(worker);
-      if (generation == null) {
-        unavailable(message);
-      } else {
-        generation.handle(message);
-      }
-    }, retryAfter -> unavailable(message));
+    generations.dispatch(generation -> generation.handle(message), retryAfter -> unavailable(message));
   }
 
   private static void unavailable(Message<?> message) {

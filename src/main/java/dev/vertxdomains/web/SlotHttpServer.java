@@ -1,5 +1,6 @@
 package dev.vertxdomains.web;
 
+import dev.vertxdomains.supervisor.GenerationHandlers;
 import dev.vertxdomains.supervisor.SlotScope;
 import dev.vertxdomains.supervisor.Worker;
 import io.vertx.core.Context;
@@ -16,8 +17,6 @@ import io.vertx.core.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -57,7 +56,7 @@ final class SlotHttpServer {
   private final SlotScope scope;
   private final long drainIdleMs;
   private final boolean webSockets;
-  private final Map<Worker, GenerationHttpServer> generations = new ConcurrentHashMap<>();
+  private final GenerationHandlers<GenerationHttpServer> generations;
   private final Supplier<Context> requestContexts;
   private volatile HttpServer server;
   private volatile HttpServerDrain connectionDrain;
@@ -67,6 +66,7 @@ final class SlotHttpServer {
     this.scope = scope;
     this.drainIdleMs = drainIdleMs;
     this.webSockets = webSockets;
+    this.generations = new GenerationHandlers<>(scope);
     Context home = scope.context();
     this.requestContexts = () -> {
       Worker serving = scope.serving();
@@ -79,13 +79,11 @@ final class SlotHttpServer {
   }
 
   void register(GenerationHttpServer generation) {
-    // Generations that never served (a failed or timed-out start) leave no entry behind.
-    generations.keySet().removeIf(worker -> worker.info().state().isOver());
-    generations.put(generation.worker(), generation);
+    generations.register(generation.worker(), generation);
   }
 
   void unregister(GenerationHttpServer generation) {
-    generations.remove(generation.worker(), generation);
+    generations.unregister(generation.worker(), generation);
   }
 
   /**
@@ -157,35 +155,20 @@ final class SlotHttpServer {
   // ----------------------------------------------------------------------------------------------------------------
   // Dispatch, on the request's context
 
-  /** The generation a request created on the current context belongs to, if it still serves. */
-  private GenerationHttpServer target() {
-    Worker worker = Worker.current();
-    if (worker == null || worker != scope.serving()) {
-      return null;
-    }
-    return generations.get(worker);
-  }
-
   private void request(HttpServerRequest request) {
-    GenerationHttpServer generation = target();
+    GenerationHttpServer generation = generations.current();
     if (generation != null) {
       generation.handle(request);
       return;
     }
     // Created while no generation was ready, or (pipelined) under a generation replaced since: hand it over.
     request.pause();
-    scope.dispatch(worker -> {
-      GenerationHttpServer now = generations.get(worker);
-      if (now == null) {
-        HttpDomains.answer(request, 503, "Service Unavailable\n", 1);
-      } else {
-        now.handleHandedOver(request);
-      }
-    }, retryAfter -> HttpDomains.answer(request, 503, "Service Unavailable\n", retryAfter));
+    generations.dispatch(now -> now.handleHandedOver(request),
+      retryAfter -> HttpDomains.answer(request, 503, "Service Unavailable\n", retryAfter));
   }
 
   private void invalidRequest(HttpServerRequest request) {
-    GenerationHttpServer generation = target();
+    GenerationHttpServer generation = generations.current();
     if (generation != null) {
       generation.handleInvalid(request);
     } else {
@@ -194,25 +177,20 @@ final class SlotHttpServer {
   }
 
   private void webSocket(ServerWebSocket socket) {
-    GenerationHttpServer generation = target();
+    GenerationHttpServer generation = generations.current();
     if (generation != null) {
       generation.handleWebSocket(socket);
       return;
     }
     socket.pause();
-    scope.dispatch(worker -> {
-      GenerationHttpServer now = generations.get(worker);
-      if (now == null) {
-        socket.close((short) 1013, "try again later");
-      } else {
-        socket.resume();
-        now.handleWebSocket(socket);
-      }
+    generations.dispatch(now -> {
+      socket.resume();
+      now.handleWebSocket(socket);
     }, retryAfter -> socket.close((short) 1013, "try again later"));
   }
 
   private void webSocketHandshake(ServerWebSocketHandshake handshake) {
-    GenerationHttpServer generation = target();
+    GenerationHttpServer generation = generations.current();
     if (generation != null) {
       generation.handleWebSocketHandshake(handshake);
     } else {
@@ -226,8 +204,7 @@ final class SlotHttpServer {
     if (drain != null) {
       drain.track(connection);
     }
-    Worker serving = scope.serving();
-    GenerationHttpServer generation = serving == null ? null : generations.get(serving);
+    GenerationHttpServer generation = generations.serving();
     Handler<HttpConnection> handler = generation == null ? null : generation.connectionHandlerOrNull();
     if (handler != null) {
       scope.dispatch(worker -> handler.handle(connection), retryAfter -> { });
@@ -236,8 +213,7 @@ final class SlotHttpServer {
 
   private void exception(Throwable error) {
     ClientErrors.mark(error);
-    Worker serving = scope.serving();
-    GenerationHttpServer generation = serving == null ? null : generations.get(serving);
+    GenerationHttpServer generation = generations.serving();
     Handler<Throwable> handler = generation == null ? null : generation.exceptionHandlerOrNull();
     if (handler != null) {
       scope.dispatch(worker -> handler.handle(error), retryAfter -> { });
