@@ -353,8 +353,9 @@ final class WorkerSlot implements Deployable {
       }
       List<Future<?>> stops = new ArrayList<>(all.size());
       for (Worker worker : all) {
-        stops.add(worker.stop(slotContext, new Drain(deadline, true, null))
-          .onFailure(failure -> stopFailed(worker, failure)));
+        Future<Void> stop = worker.stop(slotContext, new Drain(deadline, true, null));
+        // A retiring generation's failed stop() is logged where it retires (retired); the current one's here.
+        stops.add(worker == current ? stop.onFailure(failure -> stopFailed(worker, failure)) : stop);
       }
       // The undeploy completes once the generations have stopped and the slot's listeners have closed (their grace
       // ends a little after the kill deadline): when it completes, the port is free.
