@@ -178,6 +178,15 @@ public final class InternalReach {
     return missing;
   }
 
+  /**
+   * What the reach is for.
+   *
+   * @return the feature, as error messages name it
+   */
+  public String feature() {
+    return feature;
+  }
+
   @Override
   public String toString() {
     return feature + " (" + need + ")";

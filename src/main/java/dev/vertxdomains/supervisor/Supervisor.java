@@ -328,7 +328,7 @@ public final class Supervisor {
     }, "vertx-domains-exit-guard");
     guard.setDaemon(true);
     guard.start();
-    // Closing Vert.x undeploys every deployment; each worker drains first (see WorkerShell).
+    // Closing Vert.x undeploys every deployment; each slot drains first (see WorkerSlot#undeploy).
     vertx.close().onComplete(ar -> System.exit(code));
   }
 }

@@ -2,16 +2,21 @@ package dev.vertxdomains.domain;
 
 import ch.qos.logback.classic.Level;
 import dev.vertxdomains.testing.LogCapture;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.file.OpenOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -70,32 +75,89 @@ class InternalReachTest {
     }
   }
 
-  @Test
-  void addingAConsumerFailsWhenItsReachIsMissing(Vertx vertx) throws Exception {
-    InternalReach real = VertxInternals.CONSUMER_HANDLER;
-    VertxInternals.CONSUMER_HANDLER = InternalReach.field("Domain.add(MessageConsumer)",
-      InternalReach.Need.BEHAVIOUR, "throws from the consumer's handler would not reach the domain", Object.class,
-      "handler");
+  /** Runs {@code use} on a Vert.x context with {@code reach} pointed at a class without its field; what it threw. */
+  private static Throwable withMissing(Vertx vertx, InternalReach real, java.util.function.Consumer<InternalReach> swap,
+                                       java.util.function.Function<Domain, Future<?>> use) throws Exception {
+    swap.accept(InternalReach.field(real.feature(), InternalReach.Need.BEHAVIOUR, "it would not work",
+      Object.class, "missing"));
     try {
       CompletableFuture<Throwable> thrown = new CompletableFuture<>();
-      AtomicInteger members = new AtomicInteger(-1);
       vertx.runOnContext(v -> {
-        MessageConsumer<String> consumer = vertx.eventBus().consumer("test.reach", message -> { });
         Domain domain = Domain.create();
         try {
-          domain.add(consumer);
-          thrown.complete(null);
+          use.apply(domain).onComplete(ar -> thrown.complete(ar.cause()));
         } catch (RuntimeException e) {
-          members.set(domain.members().size());
-          thrown.complete(e);
+          thrown.complete(domain.members().isEmpty() ? e : new AssertionError("added anyway", e));
         }
       });
-      Throwable failure = thrown.get(10, TimeUnit.SECONDS);
-      assertTrue(failure instanceof InternalReach.Missing, String.valueOf(failure));
-      assertTrue(failure.getMessage().contains("Domain.add(MessageConsumer)"), failure.getMessage());
-      assertEquals(0, members.get(), "nothing was added");
+      return thrown.get(20, TimeUnit.SECONDS);
     } finally {
-      VertxInternals.CONSUMER_HANDLER = real;
+      swap.accept(real);
+    }
+  }
+
+  private static void assertMissing(Throwable failure, String feature) {
+    assertTrue(failure instanceof InternalReach.Missing, String.valueOf(failure));
+    assertTrue(failure.getMessage().contains(feature) && failure.getMessage().contains("java.lang.Object#missing"),
+      failure.getMessage());
+  }
+
+  @Test
+  void addingAConsumerFailsWhenItsReachIsMissing(Vertx vertx) throws Exception {
+    Throwable failure = withMissing(vertx, VertxInternals.CONSUMER_HANDLER, r -> VertxInternals.CONSUMER_HANDLER = r,
+      domain -> {
+        domain.add(vertx.eventBus().consumer("test.reach", message -> { }));
+        return Future.succeededFuture();
+      });
+    assertMissing(failure, "Domain.add(MessageConsumer)");
+  }
+
+  @Test
+  void addingAFileFailsWhenItsReachIsMissing(Vertx vertx) throws Exception {
+    Path file = Files.createTempFile("reach", ".txt");
+    try {
+      Throwable failure = withMissing(vertx, VertxInternals.FILE_READ_BUFFER, r -> VertxInternals.FILE_READ_BUFFER = r,
+        domain -> vertx.fileSystem().open(file.toString(), new OpenOptions()).map(opened -> {
+          try {
+            return domain.add(opened);
+          } finally {
+            opened.close();
+          }
+        }));
+      assertMissing(failure, "Domain.add(AsyncFile)");
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  @Test
+  void watchingAFutureFailsWhenItsReachIsMissing(Vertx vertx) throws Exception {
+    Throwable failure = withMissing(vertx, VertxInternals.WATCHED_FUTURE, r -> VertxInternals.WATCHED_FUTURE = r,
+      domain -> domain.watch(Future.succeededFuture()));
+    assertMissing(failure, "Domain.watch(Future)");
+  }
+
+  @Test
+  void addingAResponseFailsWhenItsReachIsMissing(Vertx vertx) throws Exception {
+    CompletableFuture<Throwable> added = new CompletableFuture<>();
+    HttpServer server = vertx.createHttpServer().requestHandler(request -> {
+      try {
+        Domain.create().add(request.response());
+        added.complete(null);
+      } catch (RuntimeException e) {
+        added.complete(e);
+      }
+      request.response().end();
+    }).listen(0, "127.0.0.1").await(20, TimeUnit.SECONDS);
+    InternalReach real = VertxInternals.EMITTER_CONTEXT;
+    VertxInternals.EMITTER_CONTEXT = InternalReach.field(real.feature(), InternalReach.Need.BEHAVIOUR,
+      "it would not work", Object.class, "missing");
+    try {
+      vertx.createHttpClient().request(HttpMethod.GET, server.actualPort(), "127.0.0.1", "/")
+        .compose(request -> request.send().compose(response -> response.body())).await(20, TimeUnit.SECONDS);
+      assertMissing(added.get(20, TimeUnit.SECONDS), "Domain.add of an HTTP server response");
+    } finally {
+      VertxInternals.EMITTER_CONTEXT = real;
     }
   }
 }

@@ -59,10 +59,32 @@ class HttpReachTest {
   @Test
   void aMissingRequestContextFailsTheDeploymentAtOnce(Vertx vertx) {
     InternalReach real = HttpInternals.REQUEST_CONTEXT;
-    HttpInternals.REQUEST_CONTEXT = InternalReach.field(
-      "supervised HTTP (requests on the serving generation's context)", InternalReach.Need.BEHAVIOUR,
-      "a recycle could not hand the next request on a connection to the new generation", Object.class,
-      "streamContextSupplier");
+    HttpInternals.REQUEST_CONTEXT = missing(real);
+    try {
+      assertDeploymentFails(vertx, real.feature());
+    } finally {
+      HttpInternals.REQUEST_CONTEXT = real;
+    }
+  }
+
+  @Test
+  void aMissingConnectionDrainFailsTheDeploymentAtOnce(Vertx vertx) {
+    InternalReach real = HttpInternals.CONNECTION_DRAIN;
+    HttpInternals.CONNECTION_DRAIN = missing(real);
+    try {
+      assertDeploymentFails(vertx, real.feature());
+    } finally {
+      HttpInternals.CONNECTION_DRAIN = real;
+    }
+  }
+
+  /** {@code real}'s feature, pointed at a class without the field. */
+  private static InternalReach missing(InternalReach real) {
+    return InternalReach.field(real.feature(), InternalReach.Need.BEHAVIOUR, "it would not work", Object.class,
+      "missing");
+  }
+
+  private static void assertDeploymentFails(Vertx vertx, String feature) {
     List<JsonObject> events = new CopyOnWriteArrayList<>();
     Runnable stopListening = Supervisor.listen(vertx, events::add);
     try {
@@ -71,13 +93,13 @@ class HttpReachTest {
       String message = failure.getMessage();
       assertTrue(failure instanceof InternalReach.Missing, String.valueOf(failure));
       assertTrue(message.contains("Vert.x " + VertxLine.version()), message);
-      assertTrue(message.contains("requests on the serving generation's context"), message);
-      assertTrue(message.contains("java.lang.Object#streamContextSupplier is not there"), message);
+      assertTrue(message.contains(feature), message);
+      assertTrue(message.contains("java.lang.Object#missing is not there"), message);
       // Not retried (the embedded default would retry a failed first start with backoff).
-      assertTrue(events.stream().noneMatch(event -> "backing-off".equals(event.getString("state"))), events.toString());
+      assertTrue(events.stream().noneMatch(event -> "backing-off".equals(event.getString("state"))),
+        events.toString());
     } finally {
       stopListening.run();
-      HttpInternals.REQUEST_CONTEXT = real;
     }
   }
 
