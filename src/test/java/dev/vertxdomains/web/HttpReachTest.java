@@ -20,6 +20,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -58,30 +59,24 @@ class HttpReachTest {
 
   @Test
   void aMissingRequestContextFailsTheDeploymentAtOnce(Vertx vertx) {
-    InternalReach real = HttpInternals.REQUEST_CONTEXT;
-    HttpInternals.REQUEST_CONTEXT = missing(real);
-    try {
-      assertDeploymentFails(vertx, real.feature());
-    } finally {
-      HttpInternals.REQUEST_CONTEXT = real;
-    }
+    assertDeploymentFailsWithout(vertx, HttpInternals.REQUEST_CONTEXT, reach -> HttpInternals.REQUEST_CONTEXT = reach);
   }
 
   @Test
   void aMissingConnectionDrainFailsTheDeploymentAtOnce(Vertx vertx) {
-    InternalReach real = HttpInternals.CONNECTION_DRAIN;
-    HttpInternals.CONNECTION_DRAIN = missing(real);
+    assertDeploymentFailsWithout(vertx, HttpInternals.CONNECTION_DRAIN,
+      reach -> HttpInternals.CONNECTION_DRAIN = reach);
+  }
+
+  /** Points {@code real} (set with {@code swap}) at a class without the field, deploys, and puts it back. */
+  private static void assertDeploymentFailsWithout(Vertx vertx, InternalReach real, Consumer<InternalReach> swap) {
+    swap.accept(InternalReach.field(real.feature(), InternalReach.Need.BEHAVIOUR, "it would not work", Object.class,
+      "missing"));
     try {
       assertDeploymentFails(vertx, real.feature());
     } finally {
-      HttpInternals.CONNECTION_DRAIN = real;
+      swap.accept(real);
     }
-  }
-
-  /** {@code real}'s feature, pointed at a class without the field. */
-  private static InternalReach missing(InternalReach real) {
-    return InternalReach.field(real.feature(), InternalReach.Need.BEHAVIOUR, "it would not work", Object.class,
-      "missing");
   }
 
   private static void assertDeploymentFails(Vertx vertx, String feature) {
