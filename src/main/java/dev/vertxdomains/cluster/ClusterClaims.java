@@ -5,6 +5,7 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import dev.vertxdomains.supervisor.DeploymentClaims;
+import dev.vertxdomains.supervisor.GiveUpAction;
 import dev.vertxdomains.supervisor.Supervisor;
 import dev.vertxdomains.supervisor.SupervisorHandedOffException;
 import io.vertx.core.DeploymentOptions;
@@ -99,6 +100,9 @@ public final class ClusterClaims implements DeploymentClaims {
     }
     ClusterClaims claims = new ClusterClaims(vertx, manager);
     Supervisor.useClaims(vertx, claims);
+    Supervisor.onGiveUp(vertx, GiveUpAction.HANDOFF, gaveUp -> gaveUp.supervisor().haId() == null
+      ? Future.failedFuture("not an HA deployment (no supervisor.haId)")
+      : claims.handOff(gaveUp.supervisor().haId(), gaveUp.verticle(), gaveUp.options().setHa(true)));
     vertx.eventBus().<JsonObject>consumer(DEPLOY_ADDRESS_PREFIX + claims.nodeId, claims::deployHandedOff);
     // A node cut off from the cluster may keep running what the others took over meanwhile (Vert.x undeploys on a
     // lost quorum only when the quorum stays lost long enough): after a merge, and every few seconds, a copy whose
@@ -177,7 +181,7 @@ public final class ClusterClaims implements DeploymentClaims {
       return;
     }
     running.forEach((haId, deploymentId) -> {
-      if (Supervisor.fence(vertx, deploymentId, true)) {
+      if (Supervisor.pauseIntake(vertx, deploymentId, true)) {
         fenced.put(haId, deploymentId);
       }
     });
@@ -228,7 +232,7 @@ public final class ClusterClaims implements DeploymentClaims {
         if (holder.equals(nodeId)) {
           LOG.info("Supervised deployment {} (haId {}) is still this node's after the freeze; resuming it",
             deploymentId, haId);
-          Supervisor.fence(vertx, deploymentId, false);
+          Supervisor.pauseIntake(vertx, deploymentId, false);
         } else {
           undeployCopy(deploymentId, () -> LOG.warn("Supervised deployment {} (haId {}) runs on node {} since this "
             + "node's freeze; undeploying this copy", deploymentId, haId, holder));
@@ -443,7 +447,15 @@ public final class ClusterClaims implements DeploymentClaims {
     }, false);
   }
 
-  @Override
+  /**
+   * The {@code handoff} give-up action: hands the deployment to another node of this node's HA group that has not
+   * failed it yet, deployed there with {@code options} and HA, and records this node as having failed it.
+   *
+   * @param haId     the deployment's identity
+   * @param verticle the verticle's class name
+   * @param options  the deployment options for the other node (instances, config)
+   * @return the node that runs it now; failed when every eligible node has failed it
+   */
   public Future<String> handOff(String haId, String verticle, DeploymentOptions options) {
     return vertx.executeBlocking(() -> chooseTarget(haId), false)
       .compose(target -> deployOn(target, verticle, options.toJson()).map(target));

@@ -28,14 +28,4 @@ public interface DeploymentClaims {
    */
   Future<Void> release(String haId);
 
-  /**
-   * Hands the deployment to another node of this node's HA group that has not failed it yet, and deploys it there
-   * with {@code options}; records this node as having failed it.
-   *
-   * @param haId     the deployment's identity
-   * @param verticle the verticle's class name
-   * @param options  the deployment options for the other node (instances, config, HA)
-   * @return the node that runs it now; failed when every eligible node has failed it
-   */
-  Future<String> handOff(String haId, String verticle, io.vertx.core.DeploymentOptions options);
 }

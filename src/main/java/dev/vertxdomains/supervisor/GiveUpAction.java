@@ -9,9 +9,9 @@ public enum GiveUpAction {
   /** Drain every supervised worker of this Vert.x instance, close Vert.x and exit the JVM with a non-zero code. */
   EXIT,
   /**
-   * Hand the deployment to another node of the HA group that has not failed it yet (clustered, with
-   * {@link DeploymentClaims} installed and an {@link SupervisorOptions#haId() haId}); when every eligible node has
-   * failed it, {@link #STOP}.
+   * Hand the deployment to another node of the HA group that has not failed it yet; when every eligible node has
+   * failed it, {@link #STOP}. Provided by the cluster layer ({@link Supervisor#onGiveUp}); on a node without it, the
+   * deployment stops, with an ERROR line saying so.
    */
   HANDOFF;
 

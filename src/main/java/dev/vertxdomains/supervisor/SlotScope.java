@@ -87,8 +87,9 @@ public final class SlotScope {
 
   /**
    * Registers a listener of the slot having to stop taking new work: its event loop is blocked beyond
-   * {@link SupervisorOptions#stuckTimeoutMs()}, or the cluster layer fenced its deployment after the node was frozen
-   * ({@link Supervisor#fence}). Called with {@code true} on a thread that is not the slot's (its loop may be blocked),
+   * {@link SupervisorOptions#stuckTimeoutMs()}, or its deployment's intake was paused ({@link Supervisor#pauseIntake},
+   * which the cluster layer does after the node was frozen). Called with {@code true} on a thread that is not the
+   * slot's (its loop may be blocked),
    * and with {@code false} on the slot's context once it may take work again. A listener stops and resumes taking new
    * work without the slot's loop (an HTTP listener leaves and rejoins its port's balancer, a consumer its address).
    *

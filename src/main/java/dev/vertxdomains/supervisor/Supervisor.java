@@ -48,6 +48,8 @@ public final class Supervisor {
     new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true);
   private static final Map<Vertx, java.util.Deque<WorkerInfo>> FAILED = new ConcurrentHashMap<>();
   private static final Map<Vertx, DeploymentClaims> CLAIMS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+  private static final Map<Vertx, Map<GiveUpAction, GiveUpHandler>> GIVE_UP =
+    java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
   private Supervisor() {
   }
@@ -107,6 +109,28 @@ public final class Supervisor {
 
   static DeploymentClaims claims(Vertx vertx) {
     return CLAIMS.get(vertx);
+  }
+
+  /**
+   * Provides a give-up action other than the supervisor's own {@code stop} and {@code exit} for a Vert.x instance
+   * (the cluster layer provides {@code handoff}). A deployment whose {@code giveUp} names an action nothing provides
+   * on its node is stopped when it gives up, with an ERROR line saying so.
+   *
+   * @param vertx   the Vert.x instance
+   * @param action  the action, neither {@link GiveUpAction#STOP} nor {@link GiveUpAction#EXIT}
+   * @param handler what it does
+   */
+  public static void onGiveUp(Vertx vertx, GiveUpAction action, GiveUpHandler handler) {
+    if (action == GiveUpAction.STOP || action == GiveUpAction.EXIT) {
+      throw new IllegalArgumentException("action: stop and exit are the supervisor's own, got " + action);
+    }
+    GIVE_UP.computeIfAbsent(vertx, v -> new ConcurrentHashMap<>()).put(action, Objects.requireNonNull(handler,
+      "handler"));
+  }
+
+  static GiveUpHandler giveUpHandler(Vertx vertx, GiveUpAction action) {
+    Map<GiveUpAction, GiveUpHandler> handlers = GIVE_UP.get(vertx);
+    return handlers == null ? null : handlers.get(action);
   }
 
   /**
@@ -254,20 +278,20 @@ public final class Supervisor {
   }
 
   /**
-   * Stops or resumes the intake of new work of a supervised deployment of this Vert.x instance, for the cluster layer:
-   * a node that was frozen (SIGSTOP, a long GC pause, a suspended VM) may have been taken for dead while its HA
-   * deployments ran on elsewhere, so it fences them until it has checked their claims. Fenced, every slot's listeners
-   * leave their ports and its consumers their addresses, as for a stuck loop; the work they already took goes on.
+   * Pauses or resumes the intake of new work of a supervised deployment of this Vert.x instance: while paused, every
+   * slot's listeners leave their ports and its consumers their addresses, as for a stuck loop, and the work they
+   * already took goes on. The cluster layer pauses the HA deployments of a node that was frozen (it may have been
+   * taken for dead while they ran on elsewhere) until it has checked their claims.
    *
    * @param vertx        the Vert.x instance
    * @param deploymentId the supervised deployment's id
-   * @param fenced       {@code true} to stop the intake, {@code false} to resume it
+   * @param paused       {@code true} to stop the intake, {@code false} to resume it
    * @return whether the deployment runs here
    */
-  public static boolean fence(Vertx vertx, String deploymentId, boolean fenced) {
+  public static boolean pauseIntake(Vertx vertx, String deploymentId, boolean paused) {
     for (SupervisedGroup group : GROUPS.getOrDefault(vertx, Set.of())) {
       if (Objects.equals(deploymentId, group.deploymentId())) {
-        group.slots.forEach(slot -> slot.fence(fenced));
+        group.slots.forEach(slot -> slot.pauseIntake(paused));
         return true;
       }
     }

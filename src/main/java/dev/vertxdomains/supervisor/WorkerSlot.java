@@ -59,13 +59,13 @@ final class WorkerSlot implements Deployable {
   private long backoffTimer = -1;
   private long backoffUntil;
   private boolean stopping;
-  /** Told to stop ({@code true}) or resume taking new work: when the loop is stuck, or the slot fenced. */
+  /** Told to stop ({@code true}) or resume taking new work: when the loop is stuck, or the intake paused. */
   private final List<Handler<Boolean>> intakeListeners = new CopyOnWriteArrayList<>();
   /** When the pending heartbeat was sent (0: none pending); written by the watchdog and the slot's loop. */
   private volatile long beatSentAt;
   private volatile boolean stuck;
-  /** Whether the slot's intake is stopped by {@link #fence}. */
-  private volatile boolean fenced;
+  /** Whether the slot's intake is stopped by {@link #pauseIntake}. */
+  private volatile boolean paused;
   private volatile Thread loopThread;
   /** For a stand-in: the stuck slot it takes new work for; {@code null} for a slot Vert.x deployed. */
   private final WorkerSlot standsInFor;
@@ -154,7 +154,7 @@ final class WorkerSlot implements Deployable {
         now.state(WorkerState.RUNNING);
         publish(now, null);
       }
-      if (!fenced) {
+      if (!paused) {
         intake(true);
       }
       WorkerSlot in = standIn;
@@ -245,9 +245,9 @@ final class WorkerSlot implements Deployable {
    * listeners leave their ports and its consumers their addresses. Resuming happens on the slot's context, and not
    * while the slot is stuck.
    */
-  void fence(boolean stop) {
+  void pauseIntake(boolean stop) {
     if (stop) {
-      fenced = true;
+      paused = true;
       intake(false);
       return;
     }
@@ -256,8 +256,8 @@ final class WorkerSlot implements Deployable {
       return;
     }
     on.runOnContext(v -> {
-      if (fenced && !stuck) {
-        fenced = false;
+      if (paused && !stuck) {
+        paused = false;
         intake(true);
       }
     });
@@ -642,21 +642,8 @@ final class WorkerSlot implements Deployable {
       options.giveUp().name().toLowerCase(java.util.Locale.ROOT));
     SupervisorGaveUpException failure = new SupervisorGaveUpException(group.deploymentId(), group.verticleName,
       options.maxRestarts(), options.restartPeriodMs(), cause);
-    DeploymentClaims claims = Supervisor.claims(vertx);
-    if (options.giveUp() == GiveUpAction.HANDOFF && claims != null && options.haId() != null) {
-      DeploymentOptions moved = group.childOptions().setInstances(group.instances()).setHa(true);
-      claims.handOff(options.haId(), group.verticleName, moved).onComplete(ar -> home.runOnContext(v -> {
-        if (ar.succeeded()) {
-          LOG.warn("Supervised deployment {} of {} handed to node {}", group.deploymentId(), group.verticleName,
-            ar.result());
-          group.handedOffTo = ar.result();
-          stop(new SupervisorHandedOffException(group.verticleName, ar.result(), cause));
-        } else {
-          LOG.error("Supervised deployment {} of {} could not be handed off ({}); stopping it",
-            group.deploymentId(), group.verticleName, ar.cause().getMessage());
-          stop(failure);
-        }
-      }));
+    if (options.giveUp() != GiveUpAction.STOP && options.giveUp() != GiveUpAction.EXIT) {
+      moveAway(options, cause, failure);
       return;
     }
     if (options.giveUp() == GiveUpAction.EXIT) {
@@ -664,6 +651,38 @@ final class WorkerSlot implements Deployable {
       return;
     }
     stop(failure);
+  }
+
+  /** A give-up action another layer provides ({@link Supervisor#onGiveUp}): it moves the deployment, or it stops. */
+  private void moveAway(SupervisorOptions options, Throwable cause, SupervisorGaveUpException failure) {
+    String action = options.giveUp().name().toLowerCase(java.util.Locale.ROOT);
+    GiveUpHandler handler = Supervisor.giveUpHandler(vertx, options.giveUp());
+    if (handler == null) {
+      LOG.error("Supervised deployment {} of {}: nothing on this node provides giveUp {} (a clustered node does); "
+        + "stopping it", group.deploymentId(), group.verticleName, action);
+      stop(failure);
+      return;
+    }
+    GiveUpHandler.GaveUp gaveUp = new GiveUpHandler.GaveUp(group.deploymentId(), group.verticleName,
+      group.childOptions().setInstances(group.instances()), options, cause);
+    Future<String> moved;
+    try {
+      moved = handler.moveAway(gaveUp);
+    } catch (RuntimeException e) {
+      moved = Future.failedFuture(e);
+    }
+    moved.onComplete(ar -> home.runOnContext(v -> {
+      if (ar.succeeded()) {
+        LOG.warn("Supervised deployment {} of {} handed to node {}", group.deploymentId(), group.verticleName,
+          ar.result());
+        group.handedOffTo = ar.result();
+        stop(new SupervisorHandedOffException(group.verticleName, ar.result(), cause));
+      } else {
+        LOG.error("Supervised deployment {} of {} could not be handed off ({}); stopping it", group.deploymentId(),
+          group.verticleName, ar.cause().getMessage());
+        stop(failure);
+      }
+    }));
   }
 
   /** Marks every slot failed and undeploys the deployment (or fails its first start). */
