@@ -248,25 +248,16 @@ final class VertxInternals {
     }
   }
 
+  /** Per class, its field {@code name} declared by Vert.x (the class's first {@code io.vertx} ancestor or above). */
   private static ClassValue<Optional<Field>> fieldsNamed(String name) {
     return new ClassValue<>() {
       @Override
       protected Optional<Field> computeValue(Class<?> type) {
-        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
-          if (!c.getName().startsWith("io.vertx.")) {
-            continue;
-          }
-          try {
-            Field field = c.getDeclaredField(name);
-            field.setAccessible(true);
-            return Optional.of(field);
-          } catch (NoSuchFieldException e) {
-            // try the superclass
-          } catch (RuntimeException e) {
-            return Optional.empty(); // not accessible: the InternalReach checks say so
-          }
+        Class<?> c = type;
+        while (c != null && !c.getName().startsWith("io.vertx.")) {
+          c = c.getSuperclass();
         }
-        return Optional.empty();
+        return c == null ? Optional.empty() : Optional.ofNullable(InternalReach.findField(c, name));
       }
     };
   }
