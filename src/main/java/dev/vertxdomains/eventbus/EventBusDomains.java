@@ -3,7 +3,7 @@ package dev.vertxdomains.eventbus;
 import dev.vertxdomains.domain.Domain;
 import dev.vertxdomains.domain.DomainError;
 import dev.vertxdomains.supervisor.ErrorPolicy;
-import dev.vertxdomains.supervisor.Worker;
+import dev.vertxdomains.supervisor.Generation;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -78,7 +78,7 @@ public final class EventBusDomains {
                                                  Handler<Message<T>> handler) {
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(handler, "handler");
-    Worker worker = Worker.current();
+    Generation worker = Generation.current();
     if (worker == null) {
       MessageConsumer<T> consumer = local ? vertx.eventBus().localConsumer(address) : vertx.eventBus().consumer(address);
       return consumer.handler(message -> handle(new TrackedMessage<>(message, null), handler));

@@ -2,7 +2,7 @@ package dev.vertxdomains.eventbus;
 
 import dev.vertxdomains.domain.Domain;
 import dev.vertxdomains.supervisor.Drain;
-import dev.vertxdomains.supervisor.Worker;
+import dev.vertxdomains.supervisor.Generation;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
@@ -22,14 +22,14 @@ import java.util.function.Function;
  */
 final class GenerationConsumer<T> implements MessageConsumer<T> {
 
-  private final Worker worker;
+  private final Generation worker;
   private final SlotConsumer<T> slot;
   private final Set<TrackedMessage<?>> answering = ConcurrentHashMap.newKeySet();
   private volatile Handler<Message<T>> handler;
   private volatile boolean registered = true;
   private volatile Promise<Void> idle;
 
-  GenerationConsumer(Worker worker, SlotConsumer<T> slot, Handler<Message<T>> handler) {
+  GenerationConsumer(Generation worker, SlotConsumer<T> slot, Handler<Message<T>> handler) {
     this.worker = worker;
     this.slot = slot;
     this.handler = handler;
@@ -37,7 +37,7 @@ final class GenerationConsumer<T> implements MessageConsumer<T> {
     slot.register(this);
   }
 
-  Worker worker() {
+  Generation worker() {
     return worker;
   }
 

@@ -1,7 +1,7 @@
 package dev.vertxdomains.examples;
 
 import dev.vertxdomains.eventbus.EventBusDomains;
-import dev.vertxdomains.supervisor.Worker;
+import dev.vertxdomains.supervisor.Generation;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -39,7 +39,7 @@ public class WorkService extends VerticleBase {
         throw new IllegalStateException("work 'error': a timer failed");
       });
     } else if (body.equals("node")) {
-      Worker worker = Worker.current();
+      Generation worker = Generation.current();
       message.reply(worker == null ? "local" : worker.info().node());
     } else if (body.startsWith("slow:") && parseMillis(body.substring(5)) >= 0) {
       vertx.setTimer(Math.max(1, parseMillis(body.substring(5))), id -> message.reply("ok"));

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * A request to a drain participant (see {@link Worker#onDrain} and {@link SlotScope#onClose}): stop taking new work,
+ * A request to a drain participant (see {@link Generation#onDrain} and {@link SlotScope#onClose}): stop taking new work,
  * finish what is in flight.
  *
  * @param deadline    epoch milliseconds by which the work is ended whatever remains (the kill timer)

@@ -15,13 +15,13 @@ public enum ErrorPolicy {
    * @return the policy
    */
   public static ErrorPolicy current() {
-    Worker worker = Worker.current();
+    Generation worker = Generation.current();
     return worker != null ? worker.errorPolicy() : RECYCLE;
   }
 
   /**
    * What every integration does once it has answered a failed request or message: records it on the generation
-   * ({@link Worker#requestFailed}), then applies the policy of the instance the current code runs in:
+   * ({@link Generation#requestFailed}), then applies the policy of the instance the current code runs in:
    * {@link #RECYCLE} escalates the error (the supervisor replaces the instance and logs the one line for the fault,
    * naming {@code what}); {@link #CONTINUE} logs that line here and keeps the instance.
    *
@@ -31,7 +31,7 @@ public enum ErrorPolicy {
    */
   public static void afterAnswer(dev.vertxdomains.domain.Domain domain, dev.vertxdomains.domain.DomainError error,
                                  String what) {
-    Worker worker = Worker.current();
+    Generation worker = Generation.current();
     if (worker != null) {
       worker.requestFailed(what);
     }

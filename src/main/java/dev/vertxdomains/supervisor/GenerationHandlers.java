@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class GenerationHandlers<H> {
 
   private final SlotScope scope;
-  private final Map<Worker, H> handlers = new ConcurrentHashMap<>();
+  private final Map<Generation, H> handlers = new ConcurrentHashMap<>();
 
   /**
    * The handlers of the listener kept by {@code scope}'s slot.
@@ -34,7 +34,7 @@ public final class GenerationHandlers<H> {
    * @param generation the generation
    * @param handler    its handlers
    */
-  public void register(Worker generation, H handler) {
+  public void register(Generation generation, H handler) {
     handlers.keySet().removeIf(worker -> worker.info().state().isOver());
     handlers.put(generation, handler);
   }
@@ -45,7 +45,7 @@ public final class GenerationHandlers<H> {
    * @param generation the generation
    * @param handler    its handlers
    */
-  public void unregister(Worker generation, H handler) {
+  public void unregister(Generation generation, H handler) {
     handlers.remove(generation, handler);
   }
 
@@ -56,7 +56,7 @@ public final class GenerationHandlers<H> {
    * @return the handlers, or {@code null} when the work must be handed over ({@link #dispatch})
    */
   public H current() {
-    Worker worker = Worker.current();
+    Generation worker = Generation.current();
     return worker == null || worker != scope.serving() ? null : handlers.get(worker);
   }
 
@@ -66,7 +66,7 @@ public final class GenerationHandlers<H> {
    * @return the handlers, or {@code null} while no generation serves or it registered none
    */
   public H serving() {
-    Worker serving = scope.serving();
+    Generation serving = scope.serving();
     return serving == null ? null : handlers.get(serving);
   }
 

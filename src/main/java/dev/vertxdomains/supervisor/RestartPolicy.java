@@ -8,7 +8,7 @@ import java.util.List;
  * ({@code add_restart}, {@code do_restart}): what happened to a generation, the deployment's crash history and the
  * slot's backoff attempt go in; what the slot does next and the next history come out. Nothing here touches Vert.x,
  * the clock or a random source: the caller passes the time and the jitter sample, so a table of cases covers it whole
- * ({@code RestartPolicyTest}). The mechanism that carries a decision out is {@link WorkerSlot}'s.
+ * ({@code RestartPolicyTest}). The mechanism that carries a decision out is {@link Slot}'s.
  */
 final class RestartPolicy {
 

@@ -21,9 +21,9 @@ import java.util.function.Function;
  */
 public final class SlotScope {
 
-  private final WorkerSlot slot;
+  private final Slot slot;
 
-  SlotScope(WorkerSlot slot) {
+  SlotScope(Slot slot) {
     this.slot = slot;
   }
 
@@ -33,7 +33,7 @@ public final class SlotScope {
    * @return the scope, or {@code null} outside a supervised verticle instance
    */
   public static SlotScope current() {
-    Worker worker = Worker.current();
+    Generation worker = Generation.current();
     return worker == null ? null : worker.slot();
   }
 
@@ -110,7 +110,7 @@ public final class SlotScope {
    * @return the stuck slot's scope, or {@code null} for a slot that stands in for none
    */
   public SlotScope standsInFor() {
-    WorkerSlot stuck = slot.standsInFor();
+    Slot stuck = slot.standsInFor();
     return stuck == null ? null : stuck.scope();
   }
 
@@ -119,7 +119,7 @@ public final class SlotScope {
    *
    * @return the serving generation, or {@code null} while none is ready
    */
-  public Worker serving() {
+  public Generation serving() {
     return slot.serving();
   }
 
@@ -133,7 +133,7 @@ public final class SlotScope {
    * @param task     the work, given the generation it runs in
    * @param rejected called instead of {@code task} when no generation took the work in time
    */
-  public void dispatch(Handler<Worker> task, Handler<Long> rejected) {
+  public void dispatch(Handler<Generation> task, Handler<Long> rejected) {
     slot.dispatch(Objects.requireNonNull(task, "task"), Objects.requireNonNull(rejected, "rejected"));
   }
 }

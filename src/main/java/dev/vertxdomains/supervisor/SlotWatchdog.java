@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
  * Watches every slot's event loop from outside it: one daemon thread per Vert.x instance with supervised
  * deployments sends each slot a heartbeat task and reports a slot whose loop has not run it within
  * {@link SupervisorOptions#stuckTimeoutMs()} as stuck (and as recovered once it runs again). A thread cannot be
- * killed: what the supervisor can do about a stuck slot is in {@link WorkerSlot#stuck}.
+ * killed: what the supervisor can do about a stuck slot is in {@link Slot#stuck}.
  */
 final class SlotWatchdog implements Runnable {
 
@@ -43,7 +43,7 @@ final class SlotWatchdog implements Runnable {
     while (running) {
       try {
         Thread.sleep(PERIOD_MS);
-        for (WorkerSlot slot : Supervisor.slots(vertx)) {
+        for (Slot slot : Supervisor.slots(vertx)) {
           slot.watch(System.currentTimeMillis());
         }
       } catch (InterruptedException e) {

@@ -46,8 +46,8 @@ public class SupervisedVerticleFactory implements VerticleFactory {
       promise.fail(new IllegalArgumentException("verticle: " + className + " needs a no-argument constructor"));
       return;
     }
-    SupervisedGroup group = new SupervisedGroup(className, () -> (Deployable) constructor.newInstance());
-    promise.complete(() -> new WorkerSlot(group));
+    SupervisedDeployment group = new SupervisedDeployment(className, () -> (Deployable) constructor.newInstance());
+    promise.complete(() -> new Slot(group));
   }
 
   /** {@code supervised:com.acme.App} or {@code supervised:java:com.acme.App} → {@code com.acme.App}. */

@@ -40,7 +40,7 @@ public final class Supervisor {
   public static final String EVENTS_ADDRESS = "vertx-domains.supervisor.events";
 
   private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
-  private static final Map<Vertx, Set<SupervisedGroup>> GROUPS = new ConcurrentHashMap<>();
+  private static final Map<Vertx, Set<SupervisedDeployment>> GROUPS = new ConcurrentHashMap<>();
   private static final Map<Vertx, SlotWatchdog> WATCHDOGS = new ConcurrentHashMap<>();
   private static final Map<Vertx, List<io.vertx.core.Handler<JsonObject>>> LISTENERS = new ConcurrentHashMap<>();
   private static final int FAILED_KEPT = 64;
@@ -177,8 +177,8 @@ public final class Supervisor {
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
-    SupervisedGroup group = new SupervisedGroup(name, supplier::get);
-    return vertx.deployVerticle(() -> new WorkerSlot(group), withHaId(options));
+    SupervisedDeployment group = new SupervisedDeployment(name, supplier::get);
+    return vertx.deployVerticle(() -> new Slot(group), withHaId(options));
   }
 
   private static Future<String> noInstances(DeploymentOptions options) {
@@ -248,8 +248,8 @@ public final class Supervisor {
    */
   public static List<WorkerInfo> workers(Vertx vertx) {
     List<WorkerInfo> infos = new ArrayList<>();
-    for (SupervisedGroup group : GROUPS.getOrDefault(vertx, Set.of())) {
-      for (WorkerSlot slot : group.slots) {
+    for (SupervisedDeployment group : GROUPS.getOrDefault(vertx, Set.of())) {
+      for (Slot slot : group.slots) {
         infos.addAll(slot.infos());
       }
     }
@@ -267,7 +267,7 @@ public final class Supervisor {
    */
   public static Map<String, String> haDeployments(Vertx vertx) {
     Map<String, String> result = new java.util.HashMap<>();
-    for (SupervisedGroup group : GROUPS.getOrDefault(vertx, Set.of())) {
+    for (SupervisedDeployment group : GROUPS.getOrDefault(vertx, Set.of())) {
       String haId = group.options == null ? null : group.options.haId();
       io.vertx.core.Future<Void> claimed = group.claimed();
       if (haId != null && claimed != null && claimed.succeeded() && !group.gaveUp()) {
@@ -289,7 +289,7 @@ public final class Supervisor {
    * @return whether the deployment runs here
    */
   public static boolean pauseIntake(Vertx vertx, String deploymentId, boolean paused) {
-    for (SupervisedGroup group : GROUPS.getOrDefault(vertx, Set.of())) {
+    for (SupervisedDeployment group : GROUPS.getOrDefault(vertx, Set.of())) {
       if (Objects.equals(deploymentId, group.deploymentId())) {
         group.slots.forEach(slot -> slot.pauseIntake(paused));
         return true;
@@ -298,12 +298,12 @@ public final class Supervisor {
     return false;
   }
 
-  static synchronized void register(Vertx vertx, SupervisedGroup group) {
+  static synchronized void register(Vertx vertx, SupervisedDeployment group) {
     GROUPS.computeIfAbsent(vertx, v -> ConcurrentHashMap.newKeySet()).add(group);
     WATCHDOGS.computeIfAbsent(vertx, SlotWatchdog::start);
   }
 
-  static synchronized void unregister(Vertx vertx, SupervisedGroup group) {
+  static synchronized void unregister(Vertx vertx, SupervisedDeployment group) {
     GROUPS.computeIfPresent(vertx, (v, groups) -> {
       groups.remove(group);
       return groups.isEmpty() ? null : groups;
@@ -317,9 +317,9 @@ public final class Supervisor {
   }
 
   /** Every slot of every supervised deployment of this Vert.x instance. */
-  static List<WorkerSlot> slots(Vertx vertx) {
-    List<WorkerSlot> slots = new ArrayList<>();
-    for (SupervisedGroup group : GROUPS.getOrDefault(vertx, Set.of())) {
+  static List<Slot> slots(Vertx vertx) {
+    List<Slot> slots = new ArrayList<>();
+    for (SupervisedDeployment group : GROUPS.getOrDefault(vertx, Set.of())) {
       slots.addAll(group.slots);
     }
     return slots;
@@ -352,7 +352,7 @@ public final class Supervisor {
     }, "vertx-domains-exit-guard");
     guard.setDaemon(true);
     guard.start();
-    // Closing Vert.x undeploys every deployment; each slot drains first (see WorkerSlot#undeploy).
+    // Closing Vert.x undeploys every deployment; each slot drains first (see Slot#undeploy).
     vertx.close().onComplete(ar -> System.exit(code));
   }
 }

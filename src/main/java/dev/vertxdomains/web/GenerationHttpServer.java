@@ -1,7 +1,7 @@
 package dev.vertxdomains.web;
 
 import dev.vertxdomains.supervisor.Drain;
-import dev.vertxdomains.supervisor.Worker;
+import dev.vertxdomains.supervisor.Generation;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -35,7 +35,7 @@ final class GenerationHttpServer implements HttpServer {
 
   private static final int MIN_SWEEP = 64;
 
-  private final Worker worker;
+  private final Generation worker;
   /** The server the application created: the slot's listener if this generation is the one that listens. */
   private final HttpServer created;
   /** Requests in flight, with the time they arrived (epoch ms); guarded by itself. */
@@ -50,12 +50,12 @@ final class GenerationHttpServer implements HttpServer {
   private volatile SlotHttpServer slotServer;
   private int sweepAt = MIN_SWEEP;
 
-  GenerationHttpServer(Worker worker, HttpServer created) {
+  GenerationHttpServer(Generation worker, HttpServer created) {
     this.worker = worker;
     this.created = created;
   }
 
-  Worker worker() {
+  Generation worker() {
     return worker;
   }
 
@@ -330,10 +330,10 @@ final class GenerationHttpServer implements HttpServer {
   }
 
   /** How many {@code listen()} calls (without an address) each generation made: the key of its next one. */
-  private static final Map<Worker, Integer> CONFIGURED_LISTENS = java.util.Collections.synchronizedMap(
+  private static final Map<Generation, Integer> CONFIGURED_LISTENS = java.util.Collections.synchronizedMap(
     new java.util.WeakHashMap<>());
 
-  private static int nextConfiguredListen(Worker worker) {
+  private static int nextConfiguredListen(Generation worker) {
     synchronized (CONFIGURED_LISTENS) {
       int n = CONFIGURED_LISTENS.getOrDefault(worker, 0);
       CONFIGURED_LISTENS.put(worker, n + 1);

@@ -3,7 +3,7 @@ package dev.vertxdomains.web;
 import dev.vertxdomains.domain.Domain;
 import dev.vertxdomains.domain.DomainError;
 import dev.vertxdomains.supervisor.ErrorPolicy;
-import dev.vertxdomains.supervisor.Worker;
+import dev.vertxdomains.supervisor.Generation;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -64,7 +64,7 @@ public final class HttpDomains {
   public static HttpServer serve(HttpServer server, Handler<HttpServerRequest> handler) {
     Objects.requireNonNull(server, "server");
     Handler<HttpServerRequest> wrapped = handler(handler);
-    Worker worker = Worker.current();
+    Generation worker = Generation.current();
     if (worker == null) {
       return server.requestHandler(wrapped);
     }

@@ -2,7 +2,7 @@ package dev.vertxdomains.web;
 
 import dev.vertxdomains.supervisor.GenerationHandlers;
 import dev.vertxdomains.supervisor.SlotScope;
-import dev.vertxdomains.supervisor.Worker;
+import dev.vertxdomains.supervisor.Generation;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -69,7 +69,7 @@ final class SlotHttpServer {
     this.generations = new GenerationHandlers<>(scope);
     Context home = scope.context();
     this.requestContexts = () -> {
-      Worker serving = scope.serving();
+      Generation serving = scope.serving();
       return HttpInternals.duplicate(serving != null ? serving.context() : home);
     };
   }

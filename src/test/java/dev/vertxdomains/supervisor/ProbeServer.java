@@ -34,7 +34,7 @@ public class ProbeServer extends VerticleBase {
     switch (request.path()) {
       case "/hold" -> {
         held.add(request);
-        vertx.eventBus().publish(HELD, Worker.current().id());
+        vertx.eventBus().publish(HELD, Generation.current().workerId());
       }
       case "/crash" -> throw new IllegalStateException("GET /crash: the handler failed");
       default -> request.response().end("ok");

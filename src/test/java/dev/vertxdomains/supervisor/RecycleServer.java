@@ -67,7 +67,7 @@ public class RecycleServer extends VerticleBase {
   }
 
   private static int generation() {
-    return Worker.current().generation();
+    return Generation.current().generation();
   }
 
   private void webSocket(ServerWebSocket socket) {
@@ -85,7 +85,7 @@ public class RecycleServer extends VerticleBase {
       });
       case "/instance-crash" -> {
         request.response().end("crashing");
-        Worker.current().context().runOnContext(v -> {
+        Generation.current().context().runOnContext(v -> {
           throw new IllegalStateException("instance crashed on purpose");
         });
       }

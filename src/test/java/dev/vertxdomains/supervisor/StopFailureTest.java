@@ -50,7 +50,7 @@ class StopFailureTest {
   @Test
   void aFailingStopAtARecycleIsOneWarnWithItsCause(Vertx vertx) throws Exception {
     List<JsonObject> events = SupervisorEvents.listen(vertx);
-    try (LogCapture log = LogCapture.of(WorkerSlot.class)) {
+    try (LogCapture log = LogCapture.of(Slot.class)) {
       Supervisor.deploy(vertx, FailingStop.class, new DeploymentOptions()).await(20, TimeUnit.SECONDS);
       assertThrows(Exception.class, () -> vertx.eventBus().request("test.stop-fails", "fault",
         new DeliveryOptions().setSendTimeout(5_000)).await(10, TimeUnit.SECONDS));
@@ -66,7 +66,7 @@ class StopFailureTest {
 
   @Test
   void aFailingStopFailsTheUndeployWithAWarn(Vertx vertx) throws Exception {
-    try (LogCapture log = LogCapture.of(WorkerSlot.class)) {
+    try (LogCapture log = LogCapture.of(Slot.class)) {
       String id = Supervisor.deploy(vertx, FailingStop.class, new DeploymentOptions()).await(20, TimeUnit.SECONDS);
       Exception failure = assertThrows(Exception.class, () -> vertx.undeploy(id).await(20, TimeUnit.SECONDS));
       assertTrue(String.valueOf(failure.getMessage()).contains("stop failed on purpose"), String.valueOf(failure));

@@ -30,14 +30,14 @@ import java.util.function.Function;
  * What outlives generations (listeners, consumers) lives in the slot's {@link SlotScope}. All the slot's state is
  * confined to its event-loop context ({@link #home()}).
  */
-final class WorkerSlot implements Deployable {
+final class Slot implements Deployable {
 
-  private static final Logger LOG = LoggerFactory.getLogger(WorkerSlot.class);
+  private static final Logger LOG = LoggerFactory.getLogger(Slot.class);
 
-  final SupervisedGroup group;
+  final SupervisedDeployment group;
   private final SlotScope scope = new SlotScope(this);
   private final Promise<Void> firstStart = Promise.promise();
-  private final List<Worker> retiring = new ArrayList<>();
+  private final List<Generation> retiring = new ArrayList<>();
   private final Map<Object, Object> resources = new ConcurrentHashMap<>();
   private final List<Function<Drain, Future<?>>> closeParticipants = new CopyOnWriteArrayList<>();
   private final ArrayDeque<Held> held = new ArrayDeque<>();
@@ -48,11 +48,11 @@ final class WorkerSlot implements Deployable {
   private Vertx vertx;
   private int index;
   /** The newest generation (starting, running or backing off). */
-  private Worker current;
+  private Generation current;
   /** The generation that takes new work, once running. */
-  private volatile Worker serving;
+  private volatile Generation serving;
   /** The newest instance, kept to report the slot as failed once the supervisor gave up. */
-  private Worker latest;
+  private Generation latest;
   private int generation;
   private int backoffAttempt;
   private volatile long restarts;
@@ -68,15 +68,15 @@ final class WorkerSlot implements Deployable {
   private volatile boolean paused;
   private volatile Thread loopThread;
   /** For a stand-in: the stuck slot it takes new work for; {@code null} for a slot Vert.x deployed. */
-  private final WorkerSlot standsInFor;
+  private final Slot standsInFor;
   /** The slot taking this one's new work while its loop is stuck, if any. */
-  private volatile WorkerSlot standIn;
+  private volatile Slot standIn;
 
-  WorkerSlot(SupervisedGroup group) {
+  Slot(SupervisedDeployment group) {
     this(group, null);
   }
 
-  private WorkerSlot(SupervisedGroup group, WorkerSlot standsInFor) {
+  private Slot(SupervisedDeployment group, Slot standsInFor) {
     this.group = group;
     this.standsInFor = standsInFor;
   }
@@ -97,11 +97,11 @@ final class WorkerSlot implements Deployable {
     return home;
   }
 
-  Worker serving() {
+  Generation serving() {
     return serving;
   }
 
-  WorkerSlot standsInFor() {
+  Slot standsInFor() {
     return standsInFor;
   }
 
@@ -147,7 +147,7 @@ final class WorkerSlot implements Deployable {
     if (stuck) {
       stuck = false;
       long blocked = System.currentTimeMillis() - sent;
-      Worker now = serving;
+      Generation now = serving;
       LOG.warn("Worker {} of {} runs again: its event loop was blocked for about {} ms", id(), group.verticleName,
         blocked);
       if (now != null && now.state() == WorkerState.STUCK) {
@@ -157,7 +157,7 @@ final class WorkerSlot implements Deployable {
       if (!paused) {
         intake(true);
       }
-      WorkerSlot in = standIn;
+      Slot in = standIn;
       standIn = null;
       if (in != null) {
         in.home.runOnContext(v -> in.endStandIn(Promise.promise()));
@@ -179,7 +179,7 @@ final class WorkerSlot implements Deployable {
       thread == null ? "?" : thread.getName(), blockedMillis, options.stuckTimeoutMs(), SlotWatchdog.where(thread));
     // Listeners first (listeners leave the port's balancer), so that whoever reacts to the event finds it done.
     intake(false);
-    Worker now = serving;
+    Generation now = serving;
     if (now != null && now.state() == WorkerState.RUNNING) {
       now.state(WorkerState.STUCK);
       publish(now, null);
@@ -200,7 +200,7 @@ final class WorkerSlot implements Deployable {
   private void placeStandIn() {
     List<Context> placed = new ArrayList<>();
     List<Context> blocked = new ArrayList<>();
-    for (WorkerSlot slot : Supervisor.slots(vertx)) {
+    for (Slot slot : Supervisor.slots(vertx)) {
       if (slot.home != null) {
         (slot.stuck ? blocked : placed).add(slot.home);
       }
@@ -213,7 +213,7 @@ final class WorkerSlot implements Deployable {
       LOG.warn("Worker {} of {} is stuck and no event loop is free to take its work", id(), group.verticleName);
       return;
     }
-    WorkerSlot in = new WorkerSlot(group, this);
+    Slot in = new Slot(group, this);
     in.slotContext = context;
     in.home = SupervisorInternals.eventLoopContext(context);
     in.vertx = vertx;
@@ -271,14 +271,14 @@ final class WorkerSlot implements Deployable {
   /** Snapshots of the current instance and of those still draining. */
   List<WorkerInfo> infos() {
     List<WorkerInfo> infos = new ArrayList<>(2);
-    Worker now = current;
+    Generation now = current;
     if (now != null) {
       infos.add(now.info());
     } else if (latest != null && latest.state() == WorkerState.FAILED) {
       infos.add(latest.info());
     }
     synchronized (retiring) {
-      for (Worker worker : retiring) {
+      for (Generation worker : retiring) {
         infos.add(worker.info());
       }
     }
@@ -306,7 +306,7 @@ final class WorkerSlot implements Deployable {
 
   @Override
   public Future<?> undeploy(Context context) {
-    WorkerSlot in = standIn;
+    Slot in = standIn;
     standIn = null;
     Promise<Void> ended = Promise.promise();
     if (in != null) {
@@ -344,7 +344,7 @@ final class WorkerSlot implements Deployable {
     resourcesDone.future().onComplete(ar -> home.runOnContext(v -> {
       vertx.cancelTimer(timer);
       serving = null;
-      List<Worker> all = new ArrayList<>();
+      List<Generation> all = new ArrayList<>();
       if (current != null) {
         all.add(current);
       }
@@ -352,7 +352,7 @@ final class WorkerSlot implements Deployable {
         all.addAll(retiring);
       }
       List<Future<?>> stops = new ArrayList<>(all.size());
-      for (Worker worker : all) {
+      for (Generation worker : all) {
         Future<Void> stop = worker.stop(slotContext, new Drain(deadline, true, null));
         // A retiring generation's failed stop() is logged where it retires (retired); the current one's here.
         stops.add(worker == current ? stop.onFailure(failure -> stopFailed(worker, failure)) : stop);
@@ -362,7 +362,7 @@ final class WorkerSlot implements Deployable {
       List<Future<?>> ends = new ArrayList<>(stops);
       ends.add(closing);
       Future.join(ends).onComplete(stopped -> home.runOnContext(v2 -> {
-        Worker now = current;
+        Generation now = current;
         if (now != null && now.state() != WorkerState.FAILED) {
           now.state(WorkerState.STOPPED);
           publish(now, null);
@@ -381,8 +381,8 @@ final class WorkerSlot implements Deployable {
   // ----------------------------------------------------------------------------------------------------------------
   // Hand-off of new work
 
-  void dispatch(Handler<Worker> task, Handler<Long> rejected) {
-    Worker target = serving;
+  void dispatch(Handler<Generation> task, Handler<Long> rejected) {
+    Generation target = serving;
     if (target != null && SupervisorInternals.inThread(home) && held.isEmpty()) {
       SupervisorInternals.emit(SupervisorInternals.duplicate(target.context()), target, task);
       return;
@@ -391,11 +391,11 @@ final class WorkerSlot implements Deployable {
     SupervisorInternals.emit(home, null, v -> hold(task, rejected));
   }
 
-  private void hold(Handler<Worker> task, Handler<Long> rejected) {
+  private void hold(Handler<Generation> task, Handler<Long> rejected) {
     if (serving != null) {
       flushHeld(); // what came before goes first
     }
-    Worker target = serving;
+    Generation target = serving;
     if (target != null && held.isEmpty()) {
       SupervisorInternals.emit(SupervisorInternals.duplicate(target.context()), target, task);
       return;
@@ -418,7 +418,7 @@ final class WorkerSlot implements Deployable {
     Held entry;
     while (serving != null && (entry = held.pollFirst()) != null) {
       vertx.cancelTimer(entry.timer);
-      Worker target = serving;
+      Generation target = serving;
       SupervisorInternals.emit(SupervisorInternals.duplicate(target.context()), target, entry.task);
     }
   }
@@ -438,11 +438,11 @@ final class WorkerSlot implements Deployable {
 
   /** Work waiting for a generation. */
   private static final class Held {
-    final Handler<Worker> task;
+    final Handler<Generation> task;
     final Handler<Long> rejected;
     long timer;
 
-    Held(Handler<Worker> task, Handler<Long> rejected) {
+    Held(Handler<Generation> task, Handler<Long> rejected) {
       this.task = task;
       this.rejected = rejected;
     }
@@ -456,7 +456,7 @@ final class WorkerSlot implements Deployable {
     if (stopping || group.gaveUp()) {
       return;
     }
-    Worker worker = new Worker(this, ++generation);
+    Generation worker = new Generation(this, ++generation);
     current = worker;
     latest = worker;
     publish(worker, null);
@@ -496,7 +496,7 @@ final class WorkerSlot implements Deployable {
   /** The last error of any instance of this slot, shown for its replacement too. */
   volatile String lastError;
 
-  private void onFailedStart(Worker worker, Throwable cause) {
+  private void onFailedStart(Generation worker, Throwable cause) {
     worker.lastError(cause);
     worker.state(WorkerState.STOPPED);
     // A Vert.x without an internal the library needs fails the same way every time: no retry.
@@ -530,13 +530,13 @@ final class WorkerSlot implements Deployable {
   }
 
   /** Called on the generation's context when its top-level domain receives an error. */
-  void onError(Worker worker, DomainError error) {
+  void onError(Generation worker, DomainError error) {
     String what = MDC.get(FaultLog.WHAT);
     // On the slot's context, so that the timers it sets are the slot's, not the failed generation's.
     SupervisorInternals.emit(home, error, e -> handleError(worker, e, what));
   }
 
-  private void handleError(Worker worker, DomainError error, String what) {
+  private void handleError(Generation worker, DomainError error, String what) {
     WorkerState state = worker.state();
     if (state != WorkerState.RUNNING && state != WorkerState.STARTING && state != WorkerState.STUCK) {
       // The generation is already being replaced: keep the error that caused that as the slot's last error.
@@ -565,7 +565,7 @@ final class WorkerSlot implements Deployable {
     }
   }
 
-  private void scheduleStart(Worker failed, long delay) {
+  private void scheduleStart(Generation failed, long delay) {
     if (delay <= 0) {
       startInstance();
       return;
@@ -585,7 +585,7 @@ final class WorkerSlot implements Deployable {
    * Retires {@code worker}: it takes no new work from now on, finishes its work in flight (bounded by the kill
    * timer), and is then undeployed.
    */
-  private void retire(Worker worker) {
+  private void retire(Generation worker) {
     worker.state(WorkerState.DRAINING);
     if (serving == worker) {
       serving = null;
@@ -593,7 +593,7 @@ final class WorkerSlot implements Deployable {
     if (current == worker) {
       current = null;
     }
-    List<Worker> beyond = List.of();
+    List<Generation> beyond = List.of();
     int count;
     synchronized (retiring) {
       retiring.add(worker);
@@ -602,7 +602,7 @@ final class WorkerSlot implements Deployable {
         beyond = new ArrayList<>(retiring.subList(0, count - group.options.maxRetiring()));
       }
     }
-    for (Worker ended : beyond) {
+    for (Generation ended : beyond) {
       log(ended, null, null, () -> LOG.info("Ending worker {} generation {} early: {} generations are finishing their "
         + "work (supervisor.maxRetiring {})", id(), ended.generation(), count, group.options.maxRetiring()));
       ended.expire();
@@ -612,7 +612,7 @@ final class WorkerSlot implements Deployable {
     worker.stop(slotContext, drain).onComplete(ar -> home.runOnContext(v -> retired(worker, ar.cause())));
   }
 
-  private void retired(Worker worker, Throwable failure) {
+  private void retired(Generation worker, Throwable failure) {
     synchronized (retiring) {
       retiring.remove(worker);
     }
@@ -625,7 +625,7 @@ final class WorkerSlot implements Deployable {
   }
 
   /** A generation's own {@code stop()} failed (or threw): the application's error, never silent. */
-  private void stopFailed(Worker worker, Throwable failure) {
+  private void stopFailed(Generation worker, Throwable failure) {
     if (failure != null) {
       log(worker, null, null, () -> FaultLog.warn(LOG, failure, "Worker {} generation {} of {}: stop() failed: {}",
         id(), worker.generation(), group.verticleName, FaultLog.describe(failure)));
@@ -687,7 +687,7 @@ final class WorkerSlot implements Deployable {
 
   /** Marks every slot failed and undeploys the deployment (or fails its first start). */
   private void stop(RuntimeException failure) {
-    for (WorkerSlot slot : group.slots) {
+    for (Slot slot : group.slots) {
       slot.home.runOnContext(v -> slot.markFailed(failure));
     }
     if (firstStart.future().isComplete()) {
@@ -700,7 +700,7 @@ final class WorkerSlot implements Deployable {
       vertx.cancelTimer(backoffTimer);
       backoffTimer = -1;
     }
-    Worker now = latest;
+    Generation now = latest;
     if (now != null) {
       now.lastError(failure);
       now.state(WorkerState.FAILED);
@@ -719,11 +719,11 @@ final class WorkerSlot implements Deployable {
     }
   }
 
-  private void publish(Worker worker, Throwable error) {
+  private void publish(Generation worker, Throwable error) {
     publish(worker, error, null);
   }
 
-  private void publish(Worker worker, Throwable error, JsonObject extra) {
+  private void publish(Generation worker, Throwable error, JsonObject extra) {
     JsonObject event = worker.info().toJson().put("type", "state");
     if (error != null) {
       event.put("error", error.getClass().getName() + (error.getMessage() != null ? ": " + error.getMessage() : ""));
@@ -734,7 +734,7 @@ final class WorkerSlot implements Deployable {
     Supervisor.publish(vertx, event);
   }
 
-  private void log(Worker worker, DomainError error, String what, Runnable statement) {
+  private void log(Generation worker, DomainError error, String what, Runnable statement) {
     try (MDC.MDCCloseable d = MDC.putCloseable("deployment", group.deploymentId());
          MDC.MDCCloseable w = MDC.putCloseable("worker", id() + "#" + worker.generation());
          MDC.MDCCloseable m = MDC.putCloseable("domain", error != null ? error.domain().id() : null)) {

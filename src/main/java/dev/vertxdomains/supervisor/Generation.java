@@ -20,11 +20,11 @@ import java.util.function.Function;
  * {@link #current()} returns {@code null} outside a supervised instance, so integrations work the same, minus the
  * hand-off, without a supervisor.
  */
-public final class Worker {
+public final class Generation {
 
-  static final String CONTEXT_KEY = "dev.vertxdomains.supervisor.Worker";
+  static final String CONTEXT_KEY = "dev.vertxdomains.supervisor.Generation";
 
-  private final WorkerSlot slot;
+  private final Slot slot;
   private final int generation;
   private final List<Function<Drain, Future<?>>> participants = new ArrayList<>();
   private volatile WorkerState state = WorkerState.STARTING;
@@ -40,7 +40,7 @@ public final class Worker {
   private Promise<Void> drainDone;
   private boolean expireRequested;
 
-  Worker(WorkerSlot slot, int generation) {
+  Generation(Slot slot, int generation) {
     this.slot = slot;
     this.generation = generation;
   }
@@ -50,7 +50,7 @@ public final class Worker {
    *
    * @return the worker, or {@code null} outside a supervised verticle instance
    */
-  public static Worker current() {
+  public static Generation current() {
     Context context = Vertx.currentContext();
     return context == null ? null : context.get(CONTEXT_KEY);
   }
@@ -109,7 +109,7 @@ public final class Worker {
    * @param participant called once with the drain request
    * @return this worker
    */
-  public Worker onDrain(Function<Drain, Future<?>> participant) {
+  public Generation onDrain(Function<Drain, Future<?>> participant) {
     participants.add(participant);
     return this;
   }
@@ -130,11 +130,12 @@ public final class Worker {
   }
 
   /**
-   * The worker's id, {@code <deployment>/<slot>}: it stays the same when the instance is replaced.
+   * The id of the worker (the slot) this generation runs in, {@code <deployment>/<slot>}: every generation of the
+   * slot has it, as {@link WorkerInfo#worker()}.
    *
-   * @return the id
+   * @return the worker's id
    */
-  public String id() {
+  public String workerId() {
     return slot.id();
   }
 
@@ -161,7 +162,7 @@ public final class Worker {
 
   @Override
   public String toString() {
-    return id() + "#" + generation;
+    return workerId() + "#" + generation;
   }
 
   // ----------------------------------------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ public final class Worker {
     long bound = options().startTimeoutMs();
     if (bound > 0) {
       long timer = slotContext.owner().setTimer(bound, id -> {
-        if (started.tryFail(new StartTimeoutException(id(), generation, bound))) {
+        if (started.tryFail(new StartTimeoutException(workerId(), generation, bound))) {
           SupervisorInternals.closeGeneration(slotContext, on);
         }
       });

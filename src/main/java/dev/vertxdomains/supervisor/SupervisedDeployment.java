@@ -15,11 +15,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * share. Slots run on different event loops, so the shared bookkeeping here is synchronized; it only changes on
  * crashes, never on the request path.
  */
-final class SupervisedGroup {
+final class SupervisedDeployment {
 
   final String verticleName;
   final Callable<? extends Deployable> factory;
-  final List<WorkerSlot> slots = new CopyOnWriteArrayList<>();
+  final List<Slot> slots = new CopyOnWriteArrayList<>();
   /** The deployment's crash times (ms) within the restart window, oldest first (see {@link #decide}). */
   private List<Long> crashes = List.of();
   volatile SupervisorOptions options;
@@ -36,13 +36,13 @@ final class SupervisedGroup {
   private int nextSlot;
   private volatile io.vertx.core.Future<Void> claimed;
 
-  SupervisedGroup(String verticleName, Callable<? extends Deployable> factory) {
+  SupervisedDeployment(String verticleName, Callable<? extends Deployable> factory) {
     this.verticleName = verticleName;
     this.factory = factory;
   }
 
   /** Called by each slot as it deploys; the first call reads the options from the deployment's context. */
-  synchronized int join(WorkerSlot slot, Context context) {
+  synchronized int join(Slot slot, Context context) {
     if (options == null) {
       options = SupervisorOptions.fromConfig(context.config());
       deploymentId = context.deploymentID();
@@ -61,7 +61,7 @@ final class SupervisedGroup {
     return ++nextSlot;
   }
 
-  synchronized void leave(WorkerSlot slot, Vertx vertx) {
+  synchronized void leave(Slot slot, Vertx vertx) {
     slots.remove(slot);
     if (slots.isEmpty()) {
       Supervisor.unregister(vertx, this);
