@@ -4,7 +4,7 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import dev.vertxdomains.supervisor.DeploymentClaims;
+import dev.vertxdomains.supervisor.StartGate;
 import dev.vertxdomains.supervisor.GiveUpAction;
 import dev.vertxdomains.supervisor.Supervisor;
 import dev.vertxdomains.supervisor.SupervisorHandedOffException;
@@ -29,13 +29,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@link DeploymentClaims} in the Hazelcast map {@value #OWNERS_MAP} (key: the deployment's {@code haId}, value: the
+ * the supervisor's {@link StartGate} for HA deployments, kept in the Hazelcast map {@value #OWNERS_MAP} (key: the deployment's {@code haId}, value: the
  * Vert.x node id running it). A claim succeeds when the key is free, held by this node, or held by a node that is no
  * longer a member (a failover); otherwise the deployment fails, naming the holder. So when a node that was cut off
  * comes back and Vert.x HA redeploys what it had before, the redeploy is refused: the survivor that took it over holds
  * it. The map keeps one backup, and after a split heals Hazelcast's default merge keeps the larger side's entries.
  */
-public final class ClusterClaims implements DeploymentClaims {
+public final class ClusterClaims implements StartGate {
 
   /** The Hazelcast map of deployment owners. */
   public static final String OWNERS_MAP = "vertx-domains.owners";
@@ -62,6 +62,8 @@ public final class ClusterClaims implements DeploymentClaims {
   private final IMap<String, String> handoffs;
   private final Set<String> undeploying = ConcurrentHashMap.newKeySet();
   private final SingleFlight<Void> reconciling = new SingleFlight<>();
+  /** The HA deployments admitted here that run (not given up): deployment id by haId. */
+  private final Map<String, String> running = new ConcurrentHashMap<>();
   /** The haIds this node has claimed and not released: a second copy here is refused, whoever asks. */
   private final Set<String> claimedHere = ConcurrentHashMap.newKeySet();
   /** Orphaned HA records seen by the last reconcile, by departed node, with when each was first seen. */
@@ -99,7 +101,7 @@ public final class ClusterClaims implements DeploymentClaims {
       throw new IllegalStateException("ClusterClaims.install needs a cluster manager that has joined");
     }
     ClusterClaims claims = new ClusterClaims(vertx, manager);
-    Supervisor.useClaims(vertx, claims);
+    Supervisor.gateStarts(vertx, claims);
     Supervisor.onGiveUp(vertx, GiveUpAction.HANDOFF, gaveUp -> gaveUp.supervisor().haId() == null
       ? Future.failedFuture("not an HA deployment (no supervisor.haId)")
       : claims.handOff(gaveUp.supervisor().haId(), gaveUp.verticle(), gaveUp.options().setHa(true)));
@@ -171,7 +173,7 @@ public final class ClusterClaims implements DeploymentClaims {
 
   /** On the freeze watch's thread, as soon as the process runs again: fences every claimed HA deployment here. */
   private void frozen(long millis) {
-    Map<String, String> running = Supervisor.haDeployments(vertx);
+    Map<String, String> running = Map.copyOf(this.running);
     resumedAt = System.nanoTime();
     frozenMillis = millis;
     membersLeftSinceResume = false;
@@ -277,7 +279,42 @@ public final class ClusterClaims implements DeploymentClaims {
     }
   }
 
+  /** Admits an HA deployment (one with a {@code haId}) by claiming it; any other starts at once. */
   @Override
+  public Future<Void> admit(StartGate.Deployment deployment) {
+    String haId = deployment.options().haId();
+    if (haId == null) {
+      return Future.succeededFuture();
+    }
+    return claim(haId, deployment.verticle()).onSuccess(v -> running.put(haId, deployment.deploymentId()));
+  }
+
+  @Override
+  public void gaveUp(StartGate.Deployment deployment) {
+    String haId = deployment.options().haId();
+    if (haId != null) {
+      running.remove(haId, deployment.deploymentId());
+    }
+  }
+
+  /** Releases the claim of an HA deployment that ended here (when this node holds it: a hand-off moved it already). */
+  @Override
+  public void ended(StartGate.Deployment deployment) {
+    String haId = deployment.options().haId();
+    if (haId != null) {
+      running.remove(haId, deployment.deploymentId());
+      release(haId);
+    }
+  }
+
+  /**
+   * Claims an HA deployment for this node: succeeds if nobody holds it, if this node does, or if its holder has left
+   * the cluster; fails, naming the holder, if another live node holds it.
+   *
+   * @param haId     the deployment's identity
+   * @param verticle the verticle, for messages
+   * @return completes when claimed
+   */
   public Future<Void> claim(String haId, String verticle) {
     if (!claimedHere.add(haId)) {
       // Vert.x HA can redeploy one deployment twice on one node (after a freeze, a lost and regained quorum).
@@ -330,7 +367,7 @@ public final class ClusterClaims implements DeploymentClaims {
       .onSuccess(this::redeploy)
       .onFailure(err -> LOG.warn("Cannot check for orphaned HA deployments: {}", err.toString()))
       .<Void>mapEmpty().otherwiseEmpty();
-    Map<String, String> running = Supervisor.haDeployments(vertx);
+    Map<String, String> running = Map.copyOf(this.running);
     if (running.isEmpty()) {
       return orphans;
     }
@@ -438,7 +475,12 @@ public final class ClusterClaims implements DeploymentClaims {
     return best;
   }
 
-  @Override
+  /**
+   * Gives an HA deployment up, if this node holds it (an undeploy that is not a failover).
+   *
+   * @param haId the deployment's identity
+   * @return completes when released
+   */
   public Future<Void> release(String haId) {
     claimedHere.remove(haId);
     return vertx.executeBlocking(() -> {

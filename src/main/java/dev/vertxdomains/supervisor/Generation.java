@@ -27,14 +27,15 @@ public final class Generation {
   private final Slot slot;
   private final int generation;
   private final List<Function<Drain, Future<?>>> participants = new ArrayList<>();
+  /** What is reported for this generation: the slot's transitions write it, then its retirement. */
   private volatile WorkerState state = WorkerState.STARTING;
-  private volatile boolean draining;
-  private volatile String lastError;
+  /** Replaced: it takes no new work, and its state is its retirement's. */
+  private volatile boolean retired;
   private volatile long startedAt;
   private Context context;
   private Deployable verticle;
   private Future<Void> started;
-  private Future<Void> drained;
+  private volatile Future<Void> drained;
   private Future<Void> stopped;
   private Promise<Void> expiry;
   private Promise<Void> drainDone;
@@ -80,7 +81,7 @@ public final class Generation {
    * @return {@code true} once draining began
    */
   public boolean isDraining() {
-    return draining;
+    return drained != null;
   }
 
   /**
@@ -154,10 +155,15 @@ public final class Generation {
    * @return the snapshot
    */
   public WorkerInfo info() {
-    long up = state == WorkerState.RUNNING || state == WorkerState.DRAINING || state == WorkerState.STUCK
-      ? System.currentTimeMillis() - startedAt : 0;
+    return info(state);
+  }
+
+  /** A snapshot of this generation as reported in {@code shown}. */
+  WorkerInfo info(WorkerState shown) {
+    long up = startedAt != 0 && (shown == WorkerState.RUNNING || shown == WorkerState.DRAINING
+      || shown == WorkerState.STUCK) ? System.currentTimeMillis() - startedAt : 0;
     return new WorkerInfo(slot.group.deploymentId(), slot.group.verticleName, slot.id(), generation,
-      slot.group.nodeId(), state, slot.restarts(), up, lastError != null ? lastError : slot.lastError);
+      slot.group.nodeId(), shown, slot.restarts(), up, slot.lastError);
   }
 
   @Override
@@ -183,9 +189,14 @@ public final class Generation {
     return startedAt == 0 ? 0 : System.currentTimeMillis() - startedAt;
   }
 
-  void lastError(Throwable error) {
-    lastError = error.getClass().getName() + (error.getMessage() != null ? ": " + error.getMessage() : "");
-    slot.lastError = lastError;
+  boolean retired() {
+    return retired;
+  }
+
+  /** Replaced by the slot: from now on it takes no new work and is reported draining, then stopped. */
+  void retire() {
+    retired = true;
+    state = WorkerState.DRAINING;
   }
 
   /** Called on the generation's context when its top-level domain receives an error. */
@@ -292,7 +303,6 @@ public final class Generation {
     if (drained != null) {
       return drained;
     }
-    draining = true;
     Promise<Void> done = Promise.promise();
     drained = done.future();
     Context on = context;

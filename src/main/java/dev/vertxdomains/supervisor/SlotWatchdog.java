@@ -44,7 +44,7 @@ final class SlotWatchdog implements Runnable {
       try {
         Thread.sleep(PERIOD_MS);
         for (Slot slot : Supervisor.slots(vertx)) {
-          slot.watch(System.currentTimeMillis());
+          slot.loop.watch(System.currentTimeMillis());
         }
       } catch (InterruptedException e) {
         return;

@@ -3,8 +3,11 @@ package dev.vertxdomains.supervisor;
 import io.vertx.core.Context;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -16,6 +19,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * crashes, never on the request path.
  */
 final class SupervisedDeployment {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Slot.class);
 
   final String verticleName;
   final Callable<? extends Deployable> factory;
@@ -34,7 +39,9 @@ final class SupervisedDeployment {
   /** Whether any instance of the deployment has ever run. */
   private volatile boolean everRan;
   private int nextSlot;
-  private volatile io.vertx.core.Future<Void> claimed;
+  private volatile io.vertx.core.Future<Void> admitted;
+  /** The start gate that admitted the deployment, if any. */
+  private StartGate gate;
 
   SupervisedDeployment(String verticleName, Callable<? extends Deployable> factory) {
     this.verticleName = verticleName;
@@ -53,9 +60,8 @@ final class SupervisedDeployment {
       nodeId = Supervisor.nodeId(context.owner());
       instances = SupervisorInternals.instances(context);
       Supervisor.register(context.owner(), this);
-      DeploymentClaims claims = Supervisor.claims(context.owner());
-      claimed = options.haId() == null || claims == null
-        ? io.vertx.core.Future.succeededFuture() : claims.claim(options.haId(), verticleName);
+      gate = Supervisor.startGate(context.owner());
+      admitted = gate == null ? io.vertx.core.Future.succeededFuture() : admit(gate);
     }
     slots.add(slot);
     return ++nextSlot;
@@ -65,9 +71,8 @@ final class SupervisedDeployment {
     slots.remove(slot);
     if (slots.isEmpty()) {
       Supervisor.unregister(vertx, this);
-      DeploymentClaims claims = Supervisor.claims(vertx);
-      if (claims != null && options.haId() != null && claimed.succeeded()) {
-        claims.release(options.haId());
+      if (gate != null && admitted.succeeded()) {
+        gate.ended(asGated());
       }
       Supervisor.publish(vertx, new JsonObject()
           .put("type", "undeployed").put("deployment", deploymentId()).put("verticle", verticleName)
@@ -99,6 +104,9 @@ final class SupervisedDeployment {
       return false;
     }
     gaveUp = true;
+    if (gate != null && admitted.succeeded()) {
+      gate.gaveUp(asGated());
+    }
     return true;
   }
 
@@ -115,9 +123,21 @@ final class SupervisedDeployment {
     return everRan;
   }
 
-  /** Completes when this node may run the deployment (see {@link DeploymentClaims}). */
-  io.vertx.core.Future<Void> claimed() {
-    return claimed;
+  /** Completes when this node may run the deployment (see {@link StartGate}). */
+  io.vertx.core.Future<Void> admitted() {
+    return admitted;
+  }
+
+  private io.vertx.core.Future<Void> admit(StartGate gate) {
+    try {
+      return gate.admit(asGated());
+    } catch (RuntimeException e) {
+      return io.vertx.core.Future.failedFuture(e);
+    }
+  }
+
+  private StartGate.Deployment asGated() {
+    return new StartGate.Deployment(deploymentId, verticleName, options);
   }
 
   String deploymentId() {
@@ -134,5 +154,76 @@ final class SupervisedDeployment {
 
   DeploymentOptions childOptions() {
     return new DeploymentOptions(childOptions);
+  }
+
+  // ----------------------------------------------------------------------------------------------------------------
+  // Give-up: the deployment's, whichever slot crashed last.
+
+  /**
+   * Runs the give-up action, once: {@code stop} marks every slot failed and undeploys the deployment (or fails its
+   * first start), {@code exit} exits the process, and any other action is the one another layer provides
+   * ({@link Supervisor#onGiveUp}), which moves the deployment, or it stops.
+   *
+   * @param cause   the last crash
+   * @param from    the slot that crashed; the action's callbacks run on its context
+   * @param started whether the deployment's start completed (then it is undeployed, else its start fails)
+   */
+  void giveUp(Throwable cause, Slot from, boolean started) {
+    if (!giveUp()) {
+      return;
+    }
+    Vertx vertx = from.home().owner();
+    String action = options.giveUp().name().toLowerCase(java.util.Locale.ROOT);
+    LOG.error("Supervised deployment {} of {} gave up: more than {} crashes within {} ms (last: {}); action: {}",
+      deploymentId, verticleName, options.maxRestarts(), options.restartPeriodMs(), cause.toString(), action);
+    SupervisorGaveUpException failure = new SupervisorGaveUpException(deploymentId, verticleName,
+      options.maxRestarts(), options.restartPeriodMs(), cause);
+    if (options.giveUp() == GiveUpAction.EXIT) {
+      Supervisor.exit(vertx, options.exitCode(), failure.getMessage());
+    } else if (options.giveUp() == GiveUpAction.STOP) {
+      stop(failure, vertx, started);
+    } else {
+      moveAway(cause, failure, from, started);
+    }
+  }
+
+  private void moveAway(Throwable cause, SupervisorGaveUpException failure, Slot from, boolean started) {
+    Vertx vertx = from.home().owner();
+    GiveUpHandler handler = Supervisor.giveUpHandler(vertx, options.giveUp());
+    if (handler == null) {
+      LOG.error("Supervised deployment {} of {}: nothing on this node provides giveUp {} (a clustered node does); "
+        + "stopping it", deploymentId, verticleName, options.giveUp().name().toLowerCase(java.util.Locale.ROOT));
+      stop(failure, vertx, started);
+      return;
+    }
+    GiveUpHandler.GaveUp gaveUp = new GiveUpHandler.GaveUp(deploymentId, verticleName,
+      childOptions().setInstances(instances), options, cause);
+    Future<String> moved;
+    try {
+      moved = handler.moveAway(gaveUp);
+    } catch (RuntimeException e) {
+      moved = Future.failedFuture(e);
+    }
+    moved.onComplete(ar -> from.home().runOnContext(v -> {
+      if (ar.succeeded()) {
+        LOG.warn("Supervised deployment {} of {} handed to node {}", deploymentId, verticleName, ar.result());
+        handedOffTo = ar.result();
+        stop(new SupervisorHandedOffException(verticleName, ar.result(), cause), vertx, started);
+      } else {
+        LOG.error("Supervised deployment {} of {} could not be handed off ({}); stopping it", deploymentId,
+          verticleName, ar.cause().getMessage());
+        stop(failure, vertx, started);
+      }
+    }));
+  }
+
+  /** Marks every slot failed and undeploys the deployment (or fails its first start). */
+  private void stop(RuntimeException failure, Vertx vertx, boolean started) {
+    for (Slot slot : slots) {
+      slot.home().runOnContext(v -> slot.markFailed(failure));
+    }
+    if (started) {
+      vertx.undeploy(deploymentId);
+    }
   }
 }

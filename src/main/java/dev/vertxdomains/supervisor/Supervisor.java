@@ -47,7 +47,7 @@ public final class Supervisor {
   private static final io.vertx.core.eventbus.DeliveryOptions LOCAL_ONLY =
     new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true);
   private static final Map<Vertx, java.util.Deque<WorkerInfo>> FAILED = new ConcurrentHashMap<>();
-  private static final Map<Vertx, DeploymentClaims> CLAIMS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+  private static final Map<Vertx, StartGate> GATES = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
   private static final Map<Vertx, Map<GiveUpAction, GiveUpHandler>> GIVE_UP =
     java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
@@ -98,17 +98,17 @@ public final class Supervisor {
   }
 
   /**
-   * Installs the cluster-wide record of HA deployments for a Vert.x instance (done by the cluster layer).
+   * Installs the start gate of a Vert.x instance (see {@link StartGate}); another layer provides it.
    *
-   * @param vertx  the Vert.x instance
-   * @param claims the record
+   * @param vertx the Vert.x instance
+   * @param gate  the gate
    */
-  public static void useClaims(Vertx vertx, DeploymentClaims claims) {
-    CLAIMS.put(vertx, Objects.requireNonNull(claims, "claims"));
+  public static void gateStarts(Vertx vertx, StartGate gate) {
+    GATES.put(vertx, Objects.requireNonNull(gate, "gate"));
   }
 
-  static DeploymentClaims claims(Vertx vertx) {
-    return CLAIMS.get(vertx);
+  static StartGate startGate(Vertx vertx) {
+    return GATES.get(vertx);
   }
 
   /**
@@ -256,25 +256,6 @@ public final class Supervisor {
     infos.addAll(FAILED.getOrDefault(vertx, new java.util.ArrayDeque<>()));
     infos.sort(java.util.Comparator.comparing(WorkerInfo::worker).thenComparing(WorkerInfo::generation));
     return infos;
-  }
-
-  /**
-   * The supervised deployments of this Vert.x instance that carry an {@link SupervisorOptions#haId() haId} and run
-   * (they claimed it and have not given up), for {@link DeploymentClaims} implementations that check ownership.
-   *
-   * @param vertx the Vert.x instance
-   * @return deployment id by haId
-   */
-  public static Map<String, String> haDeployments(Vertx vertx) {
-    Map<String, String> result = new java.util.HashMap<>();
-    for (SupervisedDeployment group : GROUPS.getOrDefault(vertx, Set.of())) {
-      String haId = group.options == null ? null : group.options.haId();
-      io.vertx.core.Future<Void> claimed = group.claimed();
-      if (haId != null && claimed != null && claimed.succeeded() && !group.gaveUp()) {
-        result.put(haId, group.deploymentId());
-      }
-    }
-    return result;
   }
 
   /**
