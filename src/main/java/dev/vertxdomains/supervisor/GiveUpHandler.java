@@ -6,7 +6,7 @@ import io.vertx.core.Future;
 /**
  * A give-up action that a layer above the supervisor provides, registered per Vert.x instance with
  * {@link Supervisor#onGiveUp}: it moves a deployment that exceeded its restart intensity somewhere else. The
- * supervisor's own actions are {@link GiveUpAction#STOP} and {@link GiveUpAction#EXIT}; the cluster layer provides
+ * supervisor's own actions are {@link GiveUpAction#STOP} and {@link GiveUpAction#EXIT}; a layer above provides
  * {@link GiveUpAction#HANDOFF}. For vertx-domains' own integrations.
  */
 @FunctionalInterface

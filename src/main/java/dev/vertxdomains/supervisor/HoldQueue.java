@@ -6,34 +6,52 @@ import io.vertx.core.Vertx;
 import java.util.ArrayDeque;
 
 /**
- * New work that arrived while no generation of a slot served, in arrival order, each piece bounded by its hold
- * timer. Used on the slot's context only.
+ * The hand-off of a slot's new work to its serving generation ({@link SlotScope#dispatch}), and the work that arrived
+ * while none served, held in arrival order, each piece bounded by its hold timer. The queue is used on the slot's
+ * context only.
  */
 final class HoldQueue {
 
+  private final Slot slot;
   private final ArrayDeque<Held> held = new ArrayDeque<>();
 
-  boolean isEmpty() {
-    return held.isEmpty();
+  HoldQueue(Slot slot) {
+    this.slot = slot;
   }
 
-  /**
-   * Holds {@code task} until a generation serves; after {@code timeoutMillis} {@code rejected} runs instead, with the
-   * retry-after {@code retryAfter} gives then.
-   */
-  void add(Vertx vertx, long timeoutMillis, Handler<Generation> task, Handler<Long> rejected,
-           java.util.function.LongSupplier retryAfter) {
-    Held entry = new Held(task, rejected);
-    entry.timer = vertx.setTimer(timeoutMillis, id -> {
-      if (held.remove(entry)) {
-        entry.rejected.handle(retryAfter.getAsLong());
-      }
-    });
-    held.addLast(entry);
+  /** Hands {@code task} to the serving generation: at once on the slot's thread, else via the slot's context. */
+  void dispatch(Handler<Generation> task, Handler<Long> rejected) {
+    Generation target = slot.serving();
+    if (target != null && SupervisorInternals.inThread(slot.home()) && held.isEmpty()) {
+      SupervisorInternals.emit(SupervisorInternals.duplicate(target.context()), target, task);
+      return;
+    }
+    // On the slot's context (a hop from another thread), so that the hold timer is the slot's.
+    SupervisorInternals.emit(slot.home(), null, v -> hold(task, rejected));
+  }
+
+  private void hold(Handler<Generation> task, Handler<Long> rejected) {
+    SlotState now = slot.state();
+    Generation target = now.serving();
+    if (target != null) {
+      flushTo(target); // what came before goes first
+      SupervisorInternals.emit(SupervisorInternals.duplicate(target.context()), target, task);
+    } else if (now.stopping()) {
+      rejected.handle(slot.retryAfterSeconds());
+    } else {
+      Held entry = new Held(task, rejected);
+      entry.timer = slot.vertx.setTimer(slot.group.options.holdTimeoutMs(), id -> {
+        if (held.remove(entry)) {
+          entry.rejected.handle(slot.retryAfterSeconds());
+        }
+      });
+      held.addLast(entry);
+    }
   }
 
   /** Hands the held work to {@code target}, in arrival order. */
-  void flushTo(Vertx vertx, Generation target) {
+  void flushTo(Generation target) {
+    Vertx vertx = slot.vertx;
     Held entry;
     while ((entry = held.pollFirst()) != null) {
       vertx.cancelTimer(entry.timer);
@@ -42,11 +60,11 @@ final class HoldQueue {
   }
 
   /** Refuses all the held work. */
-  void rejectAll(Vertx vertx, long retryAfterSeconds) {
+  void rejectAll() {
     Held entry;
     while ((entry = held.pollFirst()) != null) {
-      vertx.cancelTimer(entry.timer);
-      entry.rejected.handle(retryAfterSeconds);
+      slot.vertx.cancelTimer(entry.timer);
+      entry.rejected.handle(slot.retryAfterSeconds());
     }
   }
 

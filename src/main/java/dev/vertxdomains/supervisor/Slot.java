@@ -41,12 +41,12 @@ final class Slot implements Deployable {
   private final SlotScope scope = new SlotScope(this);
   private final Promise<Void> firstStart = Promise.promise();
   /** Replaced generations finishing their work in flight. */
-  private final List<Generation> retiring = new ArrayList<>();
+  private final Retiring retiring = new Retiring(this);
   private final Map<Object, Object> resources = new ConcurrentHashMap<>();
   private final List<Function<Drain, Future<?>>> closeParticipants = new CopyOnWriteArrayList<>();
   /** Told to stop ({@code true}) or resume taking new work: when the loop is stuck, or the intake paused. */
   private final List<Handler<Boolean>> intakeListeners = new CopyOnWriteArrayList<>();
-  private final HoldQueue held = new HoldQueue();
+  private final HoldQueue held = new HoldQueue(this);
   final StuckLoop loop;
   /** The slot's life: written by {@link #fire} only. */
   private volatile SlotState state = SlotState.INITIAL;
@@ -193,11 +193,9 @@ final class Slot implements Deployable {
     if (generation != null && SlotState.shown(now) != null && (failed || !generation.retired())) {
       infos.add(generation.info());
     }
-    synchronized (retiring) {
-      for (Generation old : retiring) {
-        if (old != generation || !failed) {
-          infos.add(old.info());
-        }
+    for (Generation old : retiring.snapshot()) {
+      if (old != generation || !failed) {
+        infos.add(old.info());
       }
     }
     return infos;
@@ -230,94 +228,19 @@ final class Slot implements Deployable {
     return Future.join(done.future(), standInEnded);
   }
 
-  /**
-   * The slot's own graceful end: new work is refused, the slot's resources drain (listeners leave their port,
-   * connections finish) while the current generation still serves, then every generation is undeployed; the kill
-   * timer bounds the whole.
-   */
+  /** The slot's own graceful end (see {@link SlotEnd}). */
   void shutdown(Promise<Void> done) {
-    SlotState before = state;
-    fire(new SlotState.Stop());
-    if (before.phase() instanceof SlotState.BackingOff off && off.timer() >= 0) {
-      vertx.cancelTimer(off.timer());
-    }
-    held.rejectAll(vertx, retryAfterSeconds());
-    long deadline = System.currentTimeMillis() + group.options.killTimeoutMs();
-    Promise<Void> expiry = Promise.promise();
-    Drain drain = new Drain(deadline, true, expiry.future());
-    Future<?> closing = drain.runAll(closeParticipants);
-    Promise<Void> resourcesDone = Promise.promise();
-    long timer = vertx.setTimer(Math.max(1, drain.remainingMillis()), id -> {
-      expiry.tryComplete();
-      resourcesDone.tryComplete();
-    });
-    closing.onComplete(ar -> resourcesDone.tryComplete());
-    resourcesDone.future().onComplete(ar -> home.runOnContext(v -> {
-      vertx.cancelTimer(timer);
-      fire(new SlotState.Drained());
-      stopGenerations(deadline, closing, done);
-    }));
-  }
-
-  /** Stops the slot's generation and the retiring ones, then ends the slot once its listeners have closed too. */
-  private void stopGenerations(long deadline, Future<?> closing, Promise<Void> done) {
-    Generation newest = state.phase().generation();
-    List<Generation> all = new ArrayList<>();
-    if (newest != null && !newest.retired()) {
-      all.add(newest);
-    }
-    synchronized (retiring) {
-      all.addAll(retiring);
-    }
-    List<Future<?>> stops = new ArrayList<>(all.size());
-    for (Generation generation : all) {
-      Future<Void> stop = generation.stop(slotContext, new Drain(deadline, true, null));
-      // A retiring generation's failed stop() is logged where it retires (retired); the newest one's here.
-      stops.add(generation == newest ? stop.onFailure(failure -> stopFailed(generation, failure)) : stop);
-    }
-    // The undeploy completes once the generations have stopped and the slot's listeners have closed (their grace
-    // ends a little after the kill deadline): when it completes, the port is free.
-    List<Future<?>> ends = new ArrayList<>(stops);
-    ends.add(closing);
-    Future.join(ends).onComplete(stopped -> home.runOnContext(v -> {
-      fire(new SlotState.End());
-      group.leave(this, vertx);
-      Throwable failure = stops.stream().filter(Future::failed).map(Future::cause).findFirst().orElse(null);
-      if (failure != null) {
-        done.fail(failure); // as Vert.x fails an undeploy whose stop() failed
-      } else {
-        done.complete();
-      }
-    }));
+    new SlotEnd(this, closeParticipants, held, retiring).run(done);
   }
 
   // ----------------------------------------------------------------------------------------------------------------
   // Hand-off of new work
 
   void dispatch(Handler<Generation> task, Handler<Long> rejected) {
-    Generation target = state.serving();
-    if (target != null && SupervisorInternals.inThread(home) && held.isEmpty()) {
-      SupervisorInternals.emit(SupervisorInternals.duplicate(target.context()), target, task);
-      return;
-    }
-    // On the slot's context (a hop from another thread), so that the hold timer is the slot's.
-    SupervisorInternals.emit(home, null, v -> hold(task, rejected));
+    held.dispatch(task, rejected);
   }
 
-  private void hold(Handler<Generation> task, Handler<Long> rejected) {
-    SlotState now = state;
-    Generation target = now.serving();
-    if (target != null) {
-      held.flushTo(vertx, target); // what came before goes first
-      SupervisorInternals.emit(SupervisorInternals.duplicate(target.context()), target, task);
-    } else if (now.stopping()) {
-      rejected.handle(retryAfterSeconds());
-    } else {
-      held.add(vertx, group.options.holdTimeoutMs(), task, rejected, this::retryAfterSeconds);
-    }
-  }
-
-  private long retryAfterSeconds() {
+  long retryAfterSeconds() {
     long until = state.phase() instanceof SlotState.BackingOff off ? off.untilMillis() : 0;
     return Math.max(1, (until - System.currentTimeMillis() + 999) / 1000);
   }
@@ -345,7 +268,7 @@ final class Slot implements Deployable {
       } else if (fire(new SlotState.Started(generation))) {
         group.ran();
         firstStart.tryComplete();
-        held.flushTo(vertx, generation);
+        held.flushTo(generation);
       }
     }));
   }
@@ -446,51 +369,11 @@ final class Slot implements Deployable {
     }
   }
 
-  /**
-   * Retires {@code generation}: it takes no new work from now on, finishes its work in flight (bounded by the kill
-   * timer), and is then undeployed.
-   */
+  /** Retires {@code generation}: it takes no new work; it finishes its work in flight, then it is undeployed. */
   private void retire(Generation generation) {
     generation.retire();
     fire(new SlotState.Retire(generation));
-    List<Generation> beyond = List.of();
-    int count;
-    int max = group.options.maxRetiring();
-    synchronized (retiring) {
-      retiring.add(generation);
-      count = retiring.size();
-      if (count > max) {
-        beyond = new ArrayList<>(retiring.subList(0, count - max));
-      }
-    }
-    for (Generation ended : beyond) {
-      log(ended, null, () -> LOG.info("Ending worker {} generation {} early: {} generations are finishing their work "
-        + "(supervisor.maxRetiring {})", id(), ended.generation(), count, max));
-      ended.expire();
-    }
-    publish(generation.info(), null, null);
-    Drain drain = new Drain(System.currentTimeMillis() + group.options.killTimeoutMs(), false, null);
-    generation.stop(slotContext, drain).onComplete(ar -> home.runOnContext(v -> retired(generation, ar.cause())));
-  }
-
-  private void retired(Generation generation, Throwable failure) {
-    synchronized (retiring) {
-      retiring.remove(generation);
-    }
-    if (generation.state() == WorkerState.FAILED) {
-      return; // the supervisor gave up: the slot stays reported as failed
-    }
-    generation.state(WorkerState.STOPPED);
-    stopFailed(generation, failure);
-    publish(generation.info(), null, null);
-  }
-
-  /** A generation's own {@code stop()} failed (or threw): the application's error, never silent. */
-  private void stopFailed(Generation generation, Throwable failure) {
-    if (failure != null) {
-      log(generation, null, () -> FaultLog.warn(LOG, failure, "Worker {} generation {} of {}: stop() failed: {}",
-        id(), generation.generation(), group.verticleName, FaultLog.describe(failure)));
-    }
+    retiring.add(generation);
   }
 
   /** The deployment gave up ({@link SupervisedDeployment#giveUp}): on the slot's context. */
@@ -507,7 +390,7 @@ final class Slot implements Deployable {
         Supervisor.keepFailed(vertx, generation.info());
       }
     }
-    held.rejectAll(vertx, retryAfterSeconds());
+    held.rejectAll();
     // A deployment that never fully started fails, so whoever deployed it hears why. Vert.x then never undeploys this
     // slot (its start failed), so it leaves its group itself.
     if (firstStart.tryFail(failure)) {
@@ -515,11 +398,11 @@ final class Slot implements Deployable {
     }
   }
 
-  private static String describe(Throwable error) {
+  static String describe(Throwable error) {
     return error.getClass().getName() + (error.getMessage() != null ? ": " + error.getMessage() : "");
   }
 
-  private void publish(WorkerInfo info, Throwable error, JsonObject extra) {
+  void publish(WorkerInfo info, Throwable error, JsonObject extra) {
     JsonObject event = info.toJson().put("type", "state");
     if (error != null) {
       event.put("error", describe(error));

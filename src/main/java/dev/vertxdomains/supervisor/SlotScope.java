@@ -88,7 +88,7 @@ public final class SlotScope {
   /**
    * Registers a listener of the slot having to stop taking new work: its event loop is blocked beyond
    * {@link SupervisorOptions#stuckTimeoutMs()}, or its deployment's intake was paused ({@link Supervisor#pauseIntake},
-   * which the cluster layer does after the node was frozen). Called with {@code true} on a thread that is not the
+   * by another layer). Called with {@code true} on a thread that is not the
    * slot's (its loop may be blocked),
    * and with {@code false} on the slot's context once it may take work again. A listener stops and resumes taking new
    * work without the slot's loop (an HTTP listener leaves and rejoins its port's balancer, a consumer its address).

@@ -218,7 +218,7 @@ record SlotState(Phase phase, Intake intake) {
    */
   static WorkerState shown(SlotState state) {
     Phase phase = state.phase;
-    if (phase instanceof Admitting) {
+    if (phase.generation() == null) {
       return null;
     } else if (phase instanceof Starting) {
       return WorkerState.STARTING;

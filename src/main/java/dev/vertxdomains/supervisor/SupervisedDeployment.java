@@ -191,7 +191,7 @@ final class SupervisedDeployment {
     Vertx vertx = from.home().owner();
     GiveUpHandler handler = Supervisor.giveUpHandler(vertx, options.giveUp());
     if (handler == null) {
-      LOG.error("Supervised deployment {} of {}: nothing on this node provides giveUp {} (a clustered node does); "
+      LOG.error("Supervised deployment {} of {}: nothing on this node provides giveUp {}; "
         + "stopping it", deploymentId, verticleName, options.giveUp().name().toLowerCase(java.util.Locale.ROOT));
       stop(failure, vertx, started);
       return;

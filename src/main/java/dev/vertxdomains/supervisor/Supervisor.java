@@ -113,7 +113,7 @@ public final class Supervisor {
 
   /**
    * Provides a give-up action other than the supervisor's own {@code stop} and {@code exit} for a Vert.x instance
-   * (the cluster layer provides {@code handoff}). A deployment whose {@code giveUp} names an action nothing provides
+   * (a layer above provides {@code handoff}). A deployment whose {@code giveUp} names an action nothing provides
    * on its node is stopped when it gives up, with an ERROR line saying so.
    *
    * @param vertx   the Vert.x instance
@@ -261,8 +261,7 @@ public final class Supervisor {
   /**
    * Pauses or resumes the intake of new work of a supervised deployment of this Vert.x instance: while paused, every
    * slot's listeners leave their ports and its consumers their addresses, as for a stuck loop, and the work they
-   * already took goes on. The cluster layer pauses the HA deployments of a node that was frozen (it may have been
-   * taken for dead while they ran on elsewhere) until it has checked their claims.
+   * already took goes on. For layers above the supervisor, which decide when a deployment may not take work here.
    *
    * @param vertx        the Vert.x instance
    * @param deploymentId the supervised deployment's id
