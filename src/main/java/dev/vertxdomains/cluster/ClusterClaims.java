@@ -1,10 +1,11 @@
 package dev.vertxdomains.cluster;
 
+import dev.vertxdomains.supervisor.spi.Integrations;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import dev.vertxdomains.supervisor.StartGate;
+import dev.vertxdomains.supervisor.spi.StartGate;
 import dev.vertxdomains.supervisor.GiveUpAction;
 import dev.vertxdomains.supervisor.Supervisor;
 import dev.vertxdomains.supervisor.SupervisorHandedOffException;
@@ -101,8 +102,8 @@ public final class ClusterClaims implements StartGate {
       throw new IllegalStateException("ClusterClaims.install needs a cluster manager that has joined");
     }
     ClusterClaims claims = new ClusterClaims(vertx, manager);
-    Supervisor.gateStarts(vertx, claims);
-    Supervisor.onGiveUp(vertx, GiveUpAction.HANDOFF, gaveUp -> gaveUp.supervisor().haId() == null
+    Integrations.gateStarts(vertx, claims);
+    Integrations.onGiveUp(vertx, GiveUpAction.HANDOFF, gaveUp -> gaveUp.supervisor().haId() == null
       ? Future.failedFuture("not an HA deployment (no supervisor.haId)")
       : claims.handOff(gaveUp.supervisor().haId(), gaveUp.verticle(), gaveUp.options().setHa(true)));
     vertx.eventBus().<JsonObject>consumer(DEPLOY_ADDRESS_PREFIX + claims.nodeId, claims::deployHandedOff);

@@ -1,9 +1,10 @@
 package dev.vertxdomains.eventbus;
 
+import dev.vertxdomains.supervisor.spi.Integrations;
 import dev.vertxdomains.domain.Domain;
 import dev.vertxdomains.domain.DomainError;
 import dev.vertxdomains.supervisor.ErrorPolicy;
-import dev.vertxdomains.supervisor.Generation;
+import dev.vertxdomains.supervisor.spi.Generation;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -101,6 +102,6 @@ public final class EventBusDomains {
     if (message.replyAddress() != null && message.claim()) {
       message.message().fail(FAILURE_CODE, FAILURE_MESSAGE);
     }
-    ErrorPolicy.afterAnswer(domain, error, "message to " + message.address());
+    Integrations.afterAnswer(domain, error, "message to " + message.address());
   }
 }

@@ -1,8 +1,8 @@
 package dev.vertxdomains.eventbus;
 
 import dev.vertxdomains.domain.Domain;
-import dev.vertxdomains.supervisor.Drain;
-import dev.vertxdomains.supervisor.Generation;
+import dev.vertxdomains.supervisor.spi.Drain;
+import dev.vertxdomains.supervisor.spi.Generation;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;

@@ -1,7 +1,7 @@
 package dev.vertxdomains.eventbus;
 
-import dev.vertxdomains.supervisor.GenerationHandlers;
-import dev.vertxdomains.supervisor.SlotScope;
+import dev.vertxdomains.supervisor.spi.GenerationHandlers;
+import dev.vertxdomains.supervisor.spi.SlotScope;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

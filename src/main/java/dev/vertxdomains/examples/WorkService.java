@@ -1,7 +1,8 @@
 package dev.vertxdomains.examples;
 
 import dev.vertxdomains.eventbus.EventBusDomains;
-import dev.vertxdomains.supervisor.Generation;
+import dev.vertxdomains.supervisor.Supervisor;
+import dev.vertxdomains.supervisor.WorkerInfo;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -39,8 +40,8 @@ public class WorkService extends VerticleBase {
         throw new IllegalStateException("work 'error': a timer failed");
       });
     } else if (body.equals("node")) {
-      Generation worker = Generation.current();
-      message.reply(worker == null ? "local" : worker.info().node());
+      WorkerInfo worker = Supervisor.currentWorker();
+      message.reply(worker == null ? "local" : worker.node());
     } else if (body.startsWith("slow:") && parseMillis(body.substring(5)) >= 0) {
       vertx.setTimer(Math.max(1, parseMillis(body.substring(5))), id -> message.reply("ok"));
     } else {

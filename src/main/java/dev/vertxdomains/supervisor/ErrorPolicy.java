@@ -15,37 +15,9 @@ public enum ErrorPolicy {
    * @return the policy
    */
   public static ErrorPolicy current() {
-    Generation worker = Generation.current();
-    return worker != null ? worker.errorPolicy() : RECYCLE;
+    dev.vertxdomains.supervisor.spi.Generation generation = dev.vertxdomains.supervisor.spi.Generation.current();
+    return generation != null ? generation.errorPolicy() : RECYCLE;
   }
-
-  /**
-   * What every integration does once it has answered a failed request or message: records it on the generation
-   * ({@link Generation#requestFailed}), then applies the policy of the instance the current code runs in:
-   * {@link #RECYCLE} escalates the error (the supervisor replaces the instance and logs the one line for the fault,
-   * naming {@code what}); {@link #CONTINUE} logs that line here and keeps the instance.
-   *
-   * @param domain the request's or message's domain
-   * @param error  the error it received
-   * @param what   what failed, for the log: {@code GET /orders}, {@code message to orders}
-   */
-  public static void afterAnswer(dev.vertxdomains.domain.Domain domain, dev.vertxdomains.domain.DomainError error,
-                                 String what) {
-    Generation worker = Generation.current();
-    if (worker != null) {
-      worker.requestFailed(what);
-    }
-    if (current() == RECYCLE) {
-      try (org.slf4j.MDC.MDCCloseable ignored = org.slf4j.MDC.putCloseable(FaultLog.WHAT, what)) {
-        domain.escalate(error);
-      }
-    } else {
-      FaultLog.warn(LOG, error.cause(), "{} failed in {} (instance kept, policy continue): {}", what, domain.id(),
-        FaultLog.describe(error.cause()));
-    }
-  }
-
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ErrorPolicy.class);
 
   /** Parses a config value ({@code "recycle"} or {@code "continue"}, any case). */
   static ErrorPolicy parse(String key, String value) {

@@ -10,7 +10,7 @@ public enum GiveUpAction {
   EXIT,
   /**
    * Hand the deployment to another node of the HA group that has not failed it yet; when every eligible node has
-   * failed it, {@link #STOP}. Provided by a layer above the supervisor ({@link Supervisor#onGiveUp}), on a clustered node; on a node without it, the
+   * failed it, {@link #STOP}. Provided by a layer above the supervisor ({@link dev.vertxdomains.supervisor.spi.Integrations#onGiveUp}), on a clustered node; on a node without it, the
    * deployment stops, with an ERROR line saying so.
    */
   HANDOFF;

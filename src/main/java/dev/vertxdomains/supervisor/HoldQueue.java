@@ -1,6 +1,8 @@
 package dev.vertxdomains.supervisor;
 
+import dev.vertxdomains.supervisor.spi.SlotScope;
 import io.vertx.core.Handler;
+import dev.vertxdomains.supervisor.spi.Generation;
 import io.vertx.core.Vertx;
 
 import java.util.ArrayDeque;
@@ -21,7 +23,7 @@ final class HoldQueue {
 
   /** Hands {@code task} to the serving generation: at once on the slot's thread, else via the slot's context. */
   void dispatch(Handler<Generation> task, Handler<Long> rejected) {
-    Generation target = slot.serving();
+    SlotGeneration target = slot.serving();
     if (target != null && SupervisorInternals.inThread(slot.home()) && held.isEmpty()) {
       SupervisorInternals.emit(SupervisorInternals.duplicate(target.context()), target, task);
       return;
@@ -32,7 +34,7 @@ final class HoldQueue {
 
   private void hold(Handler<Generation> task, Handler<Long> rejected) {
     SlotState now = slot.state();
-    Generation target = now.serving();
+    SlotGeneration target = now.serving();
     if (target != null) {
       flushTo(target); // what came before goes first
       SupervisorInternals.emit(SupervisorInternals.duplicate(target.context()), target, task);
@@ -50,7 +52,7 @@ final class HoldQueue {
   }
 
   /** Hands the held work to {@code target}, in arrival order. */
-  void flushTo(Generation target) {
+  void flushTo(SlotGeneration target) {
     Vertx vertx = slot.vertx;
     Held entry;
     while ((entry = held.pollFirst()) != null) {

@@ -1,5 +1,7 @@
 package dev.vertxdomains.supervisor;
 
+import dev.vertxdomains.supervisor.spi.FaultLog;
+import dev.vertxdomains.supervisor.spi.Drain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,20 +18,20 @@ final class Retiring {
   private static final Logger LOG = LoggerFactory.getLogger(Slot.class);
 
   private final Slot slot;
-  private final List<Generation> generations = new ArrayList<>();
+  private final List<SlotGeneration> generations = new ArrayList<>();
 
   Retiring(Slot slot) {
     this.slot = slot;
   }
 
-  synchronized List<Generation> snapshot() {
+  synchronized List<SlotGeneration> snapshot() {
     return new ArrayList<>(generations);
   }
 
   /** Takes a retired generation: it drains, stops and goes. */
-  void add(Generation generation) {
+  void add(SlotGeneration generation) {
     int max = slot.group.options.maxRetiring();
-    List<Generation> beyond = List.of();
+    List<SlotGeneration> beyond = List.of();
     int count;
     synchronized (this) {
       generations.add(generation);
@@ -38,7 +40,7 @@ final class Retiring {
         beyond = new ArrayList<>(generations.subList(0, count - max));
       }
     }
-    for (Generation ended : beyond) {
+    for (SlotGeneration ended : beyond) {
       slot.log(ended, null, () -> LOG.info("Ending worker {} generation {} early: {} generations are finishing their "
         + "work (supervisor.maxRetiring {})", slot.id(), ended.generation(), count, max));
       ended.expire();
@@ -49,7 +51,7 @@ final class Retiring {
       ar.cause())));
   }
 
-  private void retired(Generation generation, Throwable failure) {
+  private void retired(SlotGeneration generation, Throwable failure) {
     synchronized (this) {
       generations.remove(generation);
     }
@@ -62,7 +64,7 @@ final class Retiring {
   }
 
   /** A generation's own {@code stop()} failed (or threw): the application's error, never silent. */
-  void stopFailed(Generation generation, Throwable failure) {
+  void stopFailed(SlotGeneration generation, Throwable failure) {
     if (failure != null) {
       slot.log(generation, null, () -> FaultLog.warn(LOG, failure, "Worker {} generation {} of {}: stop() failed: {}",
         slot.id(), generation.generation(), slot.group.verticleName, FaultLog.describe(failure)));

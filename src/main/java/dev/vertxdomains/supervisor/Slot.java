@@ -2,6 +2,10 @@ package dev.vertxdomains.supervisor;
 
 import dev.vertxdomains.domain.DomainError;
 import dev.vertxdomains.domain.InternalReach;
+import dev.vertxdomains.supervisor.spi.Drain;
+import dev.vertxdomains.supervisor.spi.FaultLog;
+import dev.vertxdomains.supervisor.spi.Generation;
+import dev.vertxdomains.supervisor.spi.SlotScope;
 import io.vertx.core.Context;
 import io.vertx.core.Deployable;
 import io.vertx.core.Future;
@@ -25,7 +29,7 @@ import java.util.function.Function;
  * verticle as a series of generations, each on a context of its own on the slot's event loop: when a generation's
  * top-level domain receives an error, the next generation starts at once and takes the new work, while the old one
  * finishes its work in flight and is undeployed; a crash or a failed start restarts with backoff. What outlives
- * generations (listeners, consumers) lives in the slot's {@link SlotScope}.
+ * generations (listeners, consumers) lives in the slot, which is their {@link SlotScope}.
  * <p>
  * The slot's life is one value, {@link SlotState}, changed only by {@link #fire}, which applies
  * {@link SlotState#next} and publishes the transition's event. The slot's own work runs on its event-loop context
@@ -33,12 +37,11 @@ import java.util.function.Function;
  * take it, so {@link #fire} is serialized rather than confined. The loop's watch and the stand-in are in
  * {@link StuckLoop}; the give-up action is the deployment's ({@link SupervisedDeployment#giveUp}).
  */
-final class Slot implements Deployable {
+final class Slot implements Deployable, SlotScope {
 
   private static final Logger LOG = LoggerFactory.getLogger(Slot.class);
 
   final SupervisedDeployment group;
-  private final SlotScope scope = new SlotScope(this);
   private final Promise<Void> firstStart = Promise.promise();
   /** Replaced generations finishing their work in flight. */
   private final Retiring retiring = new Retiring(this);
@@ -71,16 +74,13 @@ final class Slot implements Deployable {
     this.loop = new StuckLoop(this, standsInFor);
   }
 
-  String id() {
+  @Override
+  public String id() {
     return group.deploymentId() + "/" + index;
   }
 
   long restarts() {
     return restarts;
-  }
-
-  SlotScope scope() {
-    return scope;
   }
 
   Context home() {
@@ -91,25 +91,37 @@ final class Slot implements Deployable {
     return state;
   }
 
-  Generation serving() {
+  @Override
+  public Context context() {
+    return home;
+  }
+
+  @Override
+  public SlotGeneration serving() {
     return state.serving();
   }
 
-  Slot standsInFor() {
+  @Override
+  public Slot standsInFor() {
     return loop.standsInFor();
   }
 
+  @Override
   @SuppressWarnings("unchecked")
-  <T> T resource(Object key, Function<SlotScope, T> factory) {
-    return (T) resources.computeIfAbsent(key, k -> factory.apply(scope));
+  public <T> T resource(Object key, Function<SlotScope, T> factory) {
+    return (T) resources.computeIfAbsent(key, k -> factory.apply(this));
   }
 
-  void onClose(Function<Drain, Future<?>> participant) {
-    closeParticipants.add(participant);
+  @Override
+  public Slot onClose(Function<Drain, Future<?>> participant) {
+    closeParticipants.add(java.util.Objects.requireNonNull(participant, "participant"));
+    return this;
   }
 
-  void onStuck(Handler<Boolean> listener) {
-    intakeListeners.add(listener);
+  @Override
+  public Slot onStuck(Handler<Boolean> listener) {
+    intakeListeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+    return this;
   }
 
   /** Places the slot on {@code context} (Vert.x's, or a free loop's for a stand-in) and joins its deployment. */
@@ -137,7 +149,7 @@ final class Slot implements Deployable {
       return false;
     }
     state = after;
-    Generation generation = after.phase().generation();
+    SlotGeneration generation = after.phase().generation();
     WorkerState shown = SlotState.shown(after);
     if (generation == null || shown == null) {
       return true;
@@ -188,12 +200,12 @@ final class Slot implements Deployable {
   List<WorkerInfo> infos() {
     List<WorkerInfo> infos = new ArrayList<>(2);
     SlotState now = state;
-    Generation generation = now.phase().generation();
+    SlotGeneration generation = now.phase().generation();
     boolean failed = now.phase() instanceof SlotState.Failed;
     if (generation != null && SlotState.shown(now) != null && (failed || !generation.retired())) {
       infos.add(generation.info());
     }
-    for (Generation old : retiring.snapshot()) {
+    for (SlotGeneration old : retiring.snapshot()) {
       if (old != generation || !failed) {
         infos.add(old.info());
       }
@@ -236,8 +248,10 @@ final class Slot implements Deployable {
   // ----------------------------------------------------------------------------------------------------------------
   // Hand-off of new work
 
-  void dispatch(Handler<Generation> task, Handler<Long> rejected) {
-    held.dispatch(task, rejected);
+  @Override
+  public void dispatch(Handler<Generation> task, Handler<Long> rejected) {
+    held.dispatch(java.util.Objects.requireNonNull(task, "task"), java.util.Objects.requireNonNull(rejected,
+      "rejected"));
   }
 
   long retryAfterSeconds() {
@@ -253,7 +267,7 @@ final class Slot implements Deployable {
     if (state.stopping() || group.gaveUp()) {
       return;
     }
-    Generation generation = new Generation(this, ++generations);
+    SlotGeneration generation = new SlotGeneration(this, ++generations);
     fire(new SlotState.Start(generation));
     Deployable verticle;
     try {
@@ -283,7 +297,7 @@ final class Slot implements Deployable {
     }
   }
 
-  private void onFailedStart(Generation generation, Throwable cause) {
+  private void onFailedStart(SlotGeneration generation, Throwable cause) {
     lastError = describe(cause);
     // A Vert.x without an internal the library needs fails the same way every time: no retry.
     RestartPolicy.Facts facts = new RestartPolicy.Facts(RestartPolicy.Fault.FAILED_START, false, 0, group.everRan(),
@@ -315,13 +329,13 @@ final class Slot implements Deployable {
   }
 
   /** Called on the generation's context when its top-level domain receives an error. */
-  void onError(Generation generation, DomainError error) {
+  void onError(SlotGeneration generation, DomainError error) {
     String what = MDC.get(FaultLog.WHAT);
     // On the slot's context, so that the timers it sets are the slot's, not the failed generation's.
     SupervisorInternals.emit(home, error, e -> handleError(generation, e, what));
   }
 
-  private void handleError(Generation generation, DomainError error, String what) {
+  private void handleError(SlotGeneration generation, DomainError error, String what) {
     SlotState.Phase phase = state.phase();
     WorkerState shown = generation.state();
     String in = what == null ? "" : " in " + what;
@@ -352,7 +366,7 @@ final class Slot implements Deployable {
   }
 
   /** Starts the next generation after {@code failed}: at once, or when a backoff of {@code delay} ms is over. */
-  private void replace(Generation failed, long delay, Throwable cause) {
+  private void replace(SlotGeneration failed, long delay, Throwable cause) {
     if (delay <= 0 && cause == null) {
       startGeneration();
       return;
@@ -370,7 +384,7 @@ final class Slot implements Deployable {
   }
 
   /** Retires {@code generation}: it takes no new work; it finishes its work in flight, then it is undeployed. */
-  private void retire(Generation generation) {
+  private void retire(SlotGeneration generation) {
     generation.retire();
     fire(new SlotState.Retire(generation));
     retiring.add(generation);
@@ -384,7 +398,7 @@ final class Slot implements Deployable {
       if (before.phase() instanceof SlotState.BackingOff off && off.timer() >= 0) {
         vertx.cancelTimer(off.timer());
       }
-      Generation generation = state.phase().generation();
+      SlotGeneration generation = state.phase().generation();
       if (generation != null && !(failure instanceof SupervisorHandedOffException)) {
         // It runs nowhere now: keep it visible, with the reason, after the deployment is gone.
         Supervisor.keepFailed(vertx, generation.info());
@@ -413,7 +427,7 @@ final class Slot implements Deployable {
     Supervisor.publish(vertx, event);
   }
 
-  void log(Generation generation, DomainError error, Runnable statement) {
+  void log(SlotGeneration generation, DomainError error, Runnable statement) {
     try (MDC.MDCCloseable d = MDC.putCloseable("deployment", group.deploymentId());
          MDC.MDCCloseable w = MDC.putCloseable("worker", id() + "#" + generation.generation());
          MDC.MDCCloseable m = MDC.putCloseable("domain", error != null ? error.domain().id() : null)) {

@@ -1,5 +1,6 @@
 package dev.vertxdomains.supervisor;
 
+import dev.vertxdomains.supervisor.spi.Drain;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 
@@ -37,7 +38,7 @@ final class SlotEnd {
     long deadline = System.currentTimeMillis() + slot.group.options.killTimeoutMs();
     Promise<Void> expiry = Promise.promise();
     Drain drain = new Drain(deadline, true, expiry.future());
-    Future<?> closing = drain.runAll(closeParticipants);
+    Future<?> closing = SlotGeneration.runAll(drain, closeParticipants);
     Promise<Void> resourcesDone = Promise.promise();
     long timer = slot.vertx.setTimer(Math.max(1, drain.remainingMillis()), id -> {
       expiry.tryComplete();
@@ -53,14 +54,14 @@ final class SlotEnd {
 
   /** Stops the slot's generation and the retiring ones, then ends the slot once its listeners have closed too. */
   private void stopGenerations(long deadline, Future<?> closing, Promise<Void> done) {
-    Generation newest = slot.state().phase().generation();
-    List<Generation> all = new ArrayList<>();
+    SlotGeneration newest = slot.state().phase().generation();
+    List<SlotGeneration> all = new ArrayList<>();
     if (newest != null && !newest.retired()) {
       all.add(newest);
     }
     all.addAll(retiring.snapshot());
     List<Future<?>> stops = new ArrayList<>(all.size());
-    for (Generation generation : all) {
+    for (SlotGeneration generation : all) {
       Future<Void> stop = generation.stop(slot.slotContext, new Drain(deadline, true, null));
       // A retiring generation's failed stop() is logged where it retires (retired); the newest one's here.
       stops.add(generation == newest ? stop.onFailure(failure -> retiring.stopFailed(generation, failure)) : stop);

@@ -27,30 +27,30 @@ record SlotState(Phase phase, Intake intake) {
   /** What the slot's newest generation is doing. */
   sealed interface Phase {
     /** The newest generation, or {@code null} before the first. */
-    Generation generation();
+    SlotGeneration generation();
   }
 
   /** Deployed; the start gate has not admitted the deployment yet. Work waits. */
   record Admitting() implements Phase {
     @Override
-    public Generation generation() {
+    public SlotGeneration generation() {
       return null;
     }
   }
 
   /** The generation is starting and none serves: new work waits (up to {@code holdTimeoutMs}). */
-  record Starting(Generation generation) implements Phase {
+  record Starting(SlotGeneration generation) implements Phase {
   }
 
   /** The generation takes new work. */
-  record Serving(Generation generation) implements Phase {
+  record Serving(SlotGeneration generation) implements Phase {
   }
 
   /**
    * The generation failed and retires (it finishes its work in flight elsewhere, see {@link Slot}); no generation
    * serves. What follows is decided at once: {@link Start}, {@link BackOff}, or {@link GiveUp}.
    */
-  record Replacing(Generation generation) implements Phase {
+  record Replacing(SlotGeneration generation) implements Phase {
   }
 
   /**
@@ -61,7 +61,7 @@ record SlotState(Phase phase, Intake intake) {
    * @param timer       the backoff timer
    * @param untilMillis when it fires (wall clock, for retry-after)
    */
-  record BackingOff(Generation generation, long timer, long untilMillis) implements Phase {
+  record BackingOff(SlotGeneration generation, long timer, long untilMillis) implements Phase {
   }
 
   /**
@@ -72,15 +72,15 @@ record SlotState(Phase phase, Intake intake) {
    * @param shown      what it was reported as when the stop began (a stop reports nothing until it ends)
    * @param serves     whether the generation still takes work (until {@link Drained})
    */
-  record Stopping(Generation generation, WorkerState shown, boolean serves) implements Phase {
+  record Stopping(SlotGeneration generation, WorkerState shown, boolean serves) implements Phase {
   }
 
   /** The deployment gave up: the slot is reported failed, with the reason, until it is undeployed. */
-  record Failed(Generation generation, RuntimeException cause) implements Phase {
+  record Failed(SlotGeneration generation, RuntimeException cause) implements Phase {
   }
 
   /** Undeployed, or the first start failed the deployment. */
-  record Ended(Generation generation) implements Phase {
+  record Ended(SlotGeneration generation) implements Phase {
   }
 
   /**
@@ -103,19 +103,19 @@ record SlotState(Phase phase, Intake intake) {
   }
 
   /** A new generation starts: the first, a replacement, or the next after a backoff. */
-  record Start(Generation generation) implements Event {
+  record Start(SlotGeneration generation) implements Event {
   }
 
   /** The generation's start completed. */
-  record Started(Generation generation) implements Event {
+  record Started(SlotGeneration generation) implements Event {
   }
 
   /** The generation that starts or serves failed: it retires. */
-  record Retire(Generation generation) implements Event {
+  record Retire(SlotGeneration generation) implements Event {
   }
 
   /** The generation failed; the next starts after a delay. */
-  record BackOff(Generation generation, long timer, long untilMillis) implements Event {
+  record BackOff(SlotGeneration generation, long timer, long untilMillis) implements Event {
   }
 
   /** The slot is being undeployed. */
@@ -237,7 +237,7 @@ record SlotState(Phase phase, Intake intake) {
   }
 
   /** The generation that takes new work in this state, or {@code null}. */
-  Generation serving() {
+  SlotGeneration serving() {
     if (phase instanceof Serving serving) {
       return serving.generation();
     }

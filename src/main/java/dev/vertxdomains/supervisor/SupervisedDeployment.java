@@ -1,5 +1,8 @@
 package dev.vertxdomains.supervisor;
 
+import dev.vertxdomains.supervisor.spi.GiveUpHandler;
+import dev.vertxdomains.supervisor.spi.Integrations;
+import dev.vertxdomains.supervisor.spi.StartGate;
 import io.vertx.core.Context;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
@@ -60,7 +63,7 @@ final class SupervisedDeployment {
       nodeId = Supervisor.nodeId(context.owner());
       instances = SupervisorInternals.instances(context);
       Supervisor.register(context.owner(), this);
-      gate = Supervisor.startGate(context.owner());
+      gate = Integrations.startGate(context.owner());
       admitted = gate == null ? io.vertx.core.Future.succeededFuture() : admit(gate);
     }
     slots.add(slot);
@@ -162,7 +165,7 @@ final class SupervisedDeployment {
   /**
    * Runs the give-up action, once: {@code stop} marks every slot failed and undeploys the deployment (or fails its
    * first start), {@code exit} exits the process, and any other action is the one another layer provides
-   * ({@link Supervisor#onGiveUp}), which moves the deployment, or it stops.
+   * ({@link dev.vertxdomains.supervisor.spi.Integrations#onGiveUp}), which moves the deployment, or it stops.
    *
    * @param cause   the last crash
    * @param from    the slot that crashed; the action's callbacks run on its context
@@ -189,7 +192,7 @@ final class SupervisedDeployment {
 
   private void moveAway(Throwable cause, SupervisorGaveUpException failure, Slot from, boolean started) {
     Vertx vertx = from.home().owner();
-    GiveUpHandler handler = Supervisor.giveUpHandler(vertx, options.giveUp());
+    GiveUpHandler handler = Integrations.giveUpHandler(vertx, options.giveUp());
     if (handler == null) {
       LOG.error("Supervised deployment {} of {}: nothing on this node provides giveUp {}; "
         + "stopping it", deploymentId, verticleName, options.giveUp().name().toLowerCase(java.util.Locale.ROOT));

@@ -1,5 +1,6 @@
 package dev.vertxdomains.supervisor;
 
+import dev.vertxdomains.supervisor.spi.Generation;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -47,9 +48,6 @@ public final class Supervisor {
   private static final io.vertx.core.eventbus.DeliveryOptions LOCAL_ONLY =
     new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true);
   private static final Map<Vertx, java.util.Deque<WorkerInfo>> FAILED = new ConcurrentHashMap<>();
-  private static final Map<Vertx, StartGate> GATES = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
-  private static final Map<Vertx, Map<GiveUpAction, GiveUpHandler>> GIVE_UP =
-    java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
   private Supervisor() {
   }
@@ -95,42 +93,6 @@ public final class Supervisor {
     }
     config.put(SupervisorOptions.CONFIG_KEY, supervisor);
     return options.setConfig(config);
-  }
-
-  /**
-   * Installs the start gate of a Vert.x instance (see {@link StartGate}); another layer provides it.
-   *
-   * @param vertx the Vert.x instance
-   * @param gate  the gate
-   */
-  public static void gateStarts(Vertx vertx, StartGate gate) {
-    GATES.put(vertx, Objects.requireNonNull(gate, "gate"));
-  }
-
-  static StartGate startGate(Vertx vertx) {
-    return GATES.get(vertx);
-  }
-
-  /**
-   * Provides a give-up action other than the supervisor's own {@code stop} and {@code exit} for a Vert.x instance
-   * (a layer above provides {@code handoff}). A deployment whose {@code giveUp} names an action nothing provides
-   * on its node is stopped when it gives up, with an ERROR line saying so.
-   *
-   * @param vertx   the Vert.x instance
-   * @param action  the action, neither {@link GiveUpAction#STOP} nor {@link GiveUpAction#EXIT}
-   * @param handler what it does
-   */
-  public static void onGiveUp(Vertx vertx, GiveUpAction action, GiveUpHandler handler) {
-    if (action == GiveUpAction.STOP || action == GiveUpAction.EXIT) {
-      throw new IllegalArgumentException("action: stop and exit are the supervisor's own, got " + action);
-    }
-    GIVE_UP.computeIfAbsent(vertx, v -> new ConcurrentHashMap<>()).put(action, Objects.requireNonNull(handler,
-      "handler"));
-  }
-
-  static GiveUpHandler giveUpHandler(Vertx vertx, GiveUpAction action) {
-    Map<GiveUpAction, GiveUpHandler> handlers = GIVE_UP.get(vertx);
-    return handlers == null ? null : handlers.get(action);
   }
 
   /**
@@ -196,6 +158,16 @@ public final class Supervisor {
    */
   public static Future<Void> undeploy(Vertx vertx, String deploymentId) {
     return vertx.undeploy(deploymentId);
+  }
+
+  /**
+   * A snapshot of the worker the calling code runs in: its id, generation, node and state.
+   *
+   * @return the snapshot, or {@code null} outside a supervised verticle instance
+   */
+  public static WorkerInfo currentWorker() {
+    dev.vertxdomains.supervisor.spi.Generation generation = dev.vertxdomains.supervisor.spi.Generation.current();
+    return generation == null ? null : generation.info();
   }
 
   /**

@@ -1,7 +1,7 @@
 package dev.vertxdomains.web;
 
-import dev.vertxdomains.supervisor.Drain;
-import dev.vertxdomains.supervisor.Generation;
+import dev.vertxdomains.supervisor.spi.Drain;
+import dev.vertxdomains.supervisor.spi.Generation;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;

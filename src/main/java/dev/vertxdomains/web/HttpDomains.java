@@ -1,9 +1,10 @@
 package dev.vertxdomains.web;
 
+import dev.vertxdomains.supervisor.spi.Integrations;
 import dev.vertxdomains.domain.Domain;
 import dev.vertxdomains.domain.DomainError;
 import dev.vertxdomains.supervisor.ErrorPolicy;
-import dev.vertxdomains.supervisor.Generation;
+import dev.vertxdomains.supervisor.spi.Generation;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -102,7 +103,7 @@ public final class HttpDomains {
       return;
     }
     answer(request, 500, "Internal Server Error\n", 0);
-    ErrorPolicy.afterAnswer(domain, error, request.method() + " " + request.path());
+    Integrations.afterAnswer(domain, error, request.method() + " " + request.path());
   }
 
   /**

@@ -1,6 +1,6 @@
 package dev.vertxdomains.web;
 
-import dev.vertxdomains.supervisor.Drain;
+import dev.vertxdomains.supervisor.spi.Drain;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

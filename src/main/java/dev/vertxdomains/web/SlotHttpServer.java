@@ -1,8 +1,8 @@
 package dev.vertxdomains.web;
 
-import dev.vertxdomains.supervisor.GenerationHandlers;
-import dev.vertxdomains.supervisor.SlotScope;
-import dev.vertxdomains.supervisor.Generation;
+import dev.vertxdomains.supervisor.spi.GenerationHandlers;
+import dev.vertxdomains.supervisor.spi.SlotScope;
+import dev.vertxdomains.supervisor.spi.Generation;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;

@@ -1,5 +1,6 @@
 package dev.vertxdomains.web;
 
+import dev.vertxdomains.supervisor.spi.Integrations;
 import dev.vertxdomains.domain.Domain;
 import dev.vertxdomains.domain.DomainError;
 import dev.vertxdomains.supervisor.ErrorPolicy;
@@ -132,7 +133,7 @@ public final class WebDomains {
   }
 
   private static void applyPolicy(RoutingContext ctx, Domain domain, DomainError error) {
-    ErrorPolicy.afterAnswer(domain, error, ctx.request().method() + " " + ctx.request().path() + " ("
+    Integrations.afterAnswer(domain, error, ctx.request().method() + " " + ctx.request().path() + " ("
       + ctx.<String>get(REQUEST_ID) + ")");
   }
 

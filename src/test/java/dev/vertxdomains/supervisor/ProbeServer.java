@@ -1,5 +1,6 @@
 package dev.vertxdomains.supervisor;
 
+import dev.vertxdomains.supervisor.spi.Generation;
 import dev.vertxdomains.web.HttpDomains;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

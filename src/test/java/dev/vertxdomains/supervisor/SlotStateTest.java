@@ -41,8 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
  */
 class SlotStateTest {
 
-  private static final Generation G1 = new Generation(null, 1);
-  private static final Generation G2 = new Generation(null, 2);
+  private static final SlotGeneration G1 = new SlotGeneration(null, 1);
+  private static final SlotGeneration G2 = new SlotGeneration(null, 2);
   private static final Slot STAND_IN = new Slot(null);
   private static final RuntimeException GAVE_UP = new IllegalStateException("gave up");
   private static final Intake STUCK = new Intake(true, false, null);

@@ -1,11 +1,13 @@
-package dev.vertxdomains.supervisor;
+package dev.vertxdomains.supervisor.spi;
 
+import dev.vertxdomains.supervisor.GiveUpAction;
+import dev.vertxdomains.supervisor.SupervisorOptions;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 
 /**
  * A give-up action that a layer above the supervisor provides, registered per Vert.x instance with
- * {@link Supervisor#onGiveUp}: it moves a deployment that exceeded its restart intensity somewhere else. The
+ * {@link dev.vertxdomains.supervisor.spi.Integrations#onGiveUp}: it moves a deployment that exceeded its restart intensity somewhere else. The
  * supervisor's own actions are {@link GiveUpAction#STOP} and {@link GiveUpAction#EXIT}; a layer above provides
  * {@link GiveUpAction#HANDOFF}. For vertx-domains' own integrations.
  */

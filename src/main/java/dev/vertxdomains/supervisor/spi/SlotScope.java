@@ -1,10 +1,10 @@
-package dev.vertxdomains.supervisor;
+package dev.vertxdomains.supervisor.spi;
 
+import dev.vertxdomains.supervisor.SupervisorOptions;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 
-import java.util.Objects;
 import java.util.function.Function;
 
 /**
@@ -15,26 +15,20 @@ import java.util.function.Function;
  * This is how the HTTP and event-bus integrations recycle an instance without touching a connection or a
  * subscription: the slot owns the listener or consumer, and each request or message is dispatched to the current
  * generation on a duplicate of that generation's context. While no generation is ready (the first start, a crash
- * backoff), new work is held up to {@link SupervisorOptions#holdTimeoutMs()}, then rejected.
+ * backoff), new work is held up to {@link dev.vertxdomains.supervisor.SupervisorOptions#holdTimeoutMs()}, then rejected.
  * <p>
  * {@link #current()} returns {@code null} outside a supervised instance.
  */
-public final class SlotScope {
-
-  private final Slot slot;
-
-  SlotScope(Slot slot) {
-    this.slot = slot;
-  }
+public interface SlotScope {
 
   /**
    * The scope of the supervised slot the current code runs in.
    *
    * @return the scope, or {@code null} outside a supervised verticle instance
    */
-  public static SlotScope current() {
-    Generation worker = Generation.current();
-    return worker == null ? null : worker.slot();
+  static SlotScope current() {
+    Generation generation = Generation.current();
+    return generation == null ? null : generation.slot();
   }
 
   /**
@@ -44,18 +38,14 @@ public final class SlotScope {
    *
    * @return the slot's context
    */
-  public Context context() {
-    return slot.home();
-  }
+  Context context();
 
   /**
    * The slot's id, {@code <deployment>/<slot>}.
    *
    * @return the id
    */
-  public String id() {
-    return slot.id();
-  }
+  String id();
 
   /**
    * The resource kept under {@code key} for the whole life of the slot, made by {@code factory} on first use.
@@ -66,11 +56,7 @@ public final class SlotScope {
    * @param <T>     the resource's type
    * @return the resource, or {@code null} if the factory returned {@code null}
    */
-  public <T> T resource(Object key, Function<SlotScope, T> factory) {
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(factory, "factory");
-    return slot.resource(key, factory);
-  }
+  <T> T resource(Object key, Function<SlotScope, T> factory);
 
   /**
    * Registers a participant in the slot's own graceful end (undeploy, scale-down, shutdown): it is called on the
@@ -80,14 +66,11 @@ public final class SlotScope {
    * @param participant called once with the drain request ({@link Drain#undeploying()} is {@code true})
    * @return this scope
    */
-  public SlotScope onClose(Function<Drain, Future<?>> participant) {
-    slot.onClose(Objects.requireNonNull(participant, "participant"));
-    return this;
-  }
+  SlotScope onClose(Function<Drain, Future<?>> participant);
 
   /**
    * Registers a listener of the slot having to stop taking new work: its event loop is blocked beyond
-   * {@link SupervisorOptions#stuckTimeoutMs()}, or its deployment's intake was paused ({@link Supervisor#pauseIntake},
+   * {@link dev.vertxdomains.supervisor.SupervisorOptions#stuckTimeoutMs()}, or its deployment's intake was paused ({@link Supervisor#pauseIntake},
    * by another layer). Called with {@code true} on a thread that is not the
    * slot's (its loop may be blocked),
    * and with {@code false} on the slot's context once it may take work again. A listener stops and resumes taking new
@@ -96,44 +79,34 @@ public final class SlotScope {
    * @param listener the listener
    * @return this scope
    */
-  public SlotScope onStuck(Handler<Boolean> listener) {
-    slot.onStuck(Objects.requireNonNull(listener, "listener"));
-    return this;
-  }
+  SlotScope onStuck(Handler<Boolean> listener);
 
   /**
    * For a stand-in slot, the scope of the stuck slot it takes new work for. When a slot's event loop is blocked beyond
-   * {@link SupervisorOptions#stuckTimeoutMs()}, the supervisor starts a stand-in slot of the same deployment on a free
+   * {@link dev.vertxdomains.supervisor.SupervisorOptions#stuckTimeoutMs()}, the supervisor starts a stand-in slot of the same deployment on a free
    * event loop; it serves until the stuck slot's loop runs again, then drains and goes. Resources that join the
    * stuck slot's (a shared port) must not wait for anything that runs on the blocked loop.
    *
    * @return the stuck slot's scope, or {@code null} for a slot that stands in for none
    */
-  public SlotScope standsInFor() {
-    Slot stuck = slot.standsInFor();
-    return stuck == null ? null : stuck.scope();
-  }
+  SlotScope standsInFor();
 
   /**
    * The generation that takes new work now.
    *
    * @return the serving generation, or {@code null} while none is ready
    */
-  public Generation serving() {
-    return slot.serving();
-  }
+  Generation serving();
 
   /**
    * Hands one piece of new work to the serving generation: {@code task} runs on a new duplicate of that generation's
    * context, at once when called on the slot's thread and the generation is an event-loop one. While no generation
    * is ready the work is held, in order, and handed over as soon as one is; after
-   * {@link SupervisorOptions#holdTimeoutMs()}, or when the slot goes, {@code rejected} runs instead, on the slot's
+   * {@link dev.vertxdomains.supervisor.SupervisorOptions#holdTimeoutMs()}, or when the slot goes, {@code rejected} runs instead, on the slot's
    * context, with the number of seconds after which a retry may succeed.
    *
    * @param task     the work, given the generation it runs in
    * @param rejected called instead of {@code task} when no generation took the work in time
    */
-  public void dispatch(Handler<Generation> task, Handler<Long> rejected) {
-    slot.dispatch(Objects.requireNonNull(task, "task"), Objects.requireNonNull(rejected, "rejected"));
-  }
+  void dispatch(Handler<Generation> task, Handler<Long> rejected);
 }

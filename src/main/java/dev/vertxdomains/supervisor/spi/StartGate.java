@@ -1,10 +1,11 @@
-package dev.vertxdomains.supervisor;
+package dev.vertxdomains.supervisor.spi;
 
+import dev.vertxdomains.supervisor.SupervisorOptions;
 import io.vertx.core.Future;
 
 /**
  * Decides whether a supervised deployment may start on this node, for another layer to provide with
- * {@link Supervisor#gateStarts}: before a deployment's first generation starts, the gate admits it or refuses it (the
+ * {@link Integrations#gateStarts}: before a deployment's first generation starts, the gate admits it or refuses it (the
  * deployment then fails with the gate's reason), and it hears when an admitted deployment gives up and when it ends.
  * Without a gate every deployment starts. The supervisor attaches no meaning to the decision.
  */

@@ -1,10 +1,7 @@
-package dev.vertxdomains.supervisor;
+package dev.vertxdomains.supervisor.spi;
 
 import io.vertx.core.Future;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.Function;
 
 /**
  * A request to a drain participant (see {@link Generation#onDrain} and {@link SlotScope#onClose}): stop taking new work,
@@ -21,18 +18,5 @@ public record Drain(long deadline, boolean undeploying, Future<Void> expired) {
   /** Milliseconds left until the deadline, never negative. */
   public long remainingMillis() {
     return Math.max(0, deadline - System.currentTimeMillis());
-  }
-
-  /** Calls every participant with this request; one that throws counts as failed. Completes when all are done. */
-  Future<?> runAll(List<Function<Drain, Future<?>>> participants) {
-    List<Future<?>> futures = new ArrayList<>(participants.size());
-    for (Function<Drain, Future<?>> participant : participants) {
-      try {
-        futures.add(participant.apply(this));
-      } catch (Throwable t) {
-        futures.add(Future.failedFuture(t));
-      }
-    }
-    return Future.join(futures);
   }
 }

@@ -1,5 +1,8 @@
 package dev.vertxdomains.supervisor;
 
+import dev.vertxdomains.supervisor.spi.SlotScope;
+import dev.vertxdomains.supervisor.spi.Generation;
+import dev.vertxdomains.supervisor.spi.Drain;
 import dev.vertxdomains.domain.Domain;
 import dev.vertxdomains.domain.DomainError;
 import io.vertx.core.Context;
@@ -13,16 +16,10 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * One generation of a supervised verticle instance, as seen by integrations: the verticle object, its context
- * (pinned to its slot's event loop) and whether it is draining. A slot runs one generation at a time; when one is
- * replaced it finishes its work in flight while the next one serves, then it is undeployed: its own
- * {@code stop}, then everything its code created (timers, clients, servers, consumers) is closed.
- * {@link #current()} returns {@code null} outside a supervised instance, so integrations work the same, minus the
- * hand-off, without a supervisor.
+ * A generation as the slot runs it ({@link Generation} is what integrations see): it starts the verticle on a context
+ * of its own, drains it, stops it, and carries what is reported for it.
  */
-public final class Generation {
-
-  static final String CONTEXT_KEY = "dev.vertxdomains.supervisor.Generation";
+final class SlotGeneration implements Generation {
 
   private final Slot slot;
   private final int generation;
@@ -41,87 +38,43 @@ public final class Generation {
   private Promise<Void> drainDone;
   private boolean expireRequested;
 
-  Generation(Slot slot, int generation) {
+  SlotGeneration(Slot slot, int generation) {
     this.slot = slot;
     this.generation = generation;
   }
 
-  /**
-   * The generation the current code runs in.
-   *
-   * @return the worker, or {@code null} outside a supervised verticle instance
-   */
-  public static Generation current() {
-    Context context = Vertx.currentContext();
-    return context == null ? null : context.get(CONTEXT_KEY);
-  }
-
-  /**
-   * The context of this generation (a root context): every request or message dispatched to it runs on a duplicate
-   * of it, on the slot's event loop (or, for worker and virtual-thread verticles, on their own thread).
-   *
-   * @return the context
-   */
+  @Override
   public Context context() {
     return context;
   }
 
-  /**
-   * The slot this generation belongs to: what outlives generations (listeners, consumers) lives there.
-   *
-   * @return the slot's scope
-   */
+  @Override
   public SlotScope slot() {
-    return slot.scope();
+    return slot;
   }
 
-  /**
-   * Whether this generation is draining: it takes no new work and finishes what it has.
-   *
-   * @return {@code true} once draining began
-   */
+  @Override
   public boolean isDraining() {
     return drained != null;
   }
 
-  /**
-   * The error policy configured for this instance's request and message domains.
-   *
-   * @return the policy
-   */
+  @Override
   public ErrorPolicy errorPolicy() {
     return slot.group.options.errorPolicy();
   }
 
-  /**
-   * The options of the supervised deployment.
-   *
-   * @return the options
-   */
+  @Override
   public SupervisorOptions options() {
     return slot.group.options;
   }
 
-  /**
-   * Registers a drain participant: when this generation drains, it is called on the generation's context and its
-   * future completes once its in-flight work is done. At the kill deadline {@link Drain#expired()} completes and the
-   * generation is undeployed whatever remains. Call from the generation's context, typically in {@code start()}.
-   *
-   * @param participant called once with the drain request
-   * @return this worker
-   */
-  public Generation onDrain(Function<Drain, Future<?>> participant) {
+  @Override
+  public SlotGeneration onDrain(Function<Drain, Future<?>> participant) {
     participants.add(participant);
     return this;
   }
 
-  /**
-   * Records that a request or message handled by this generation failed and was answered: an event of type
-   * {@code request-error} with the {@code policy} that then applies and {@code request}, a short description
-   * (an HTTP method and path, an event-bus address). The HTTP and event-bus integrations call it; metrics count it.
-   *
-   * @param request what failed, for example {@code GET /orders}
-   */
+  @Override
   public void requestFailed(String request) {
     Vertx vertx = context == null ? null : context.owner();
     if (vertx != null) {
@@ -130,30 +83,17 @@ public final class Generation {
     }
   }
 
-  /**
-   * The id of the worker (the slot) this generation runs in, {@code <deployment>/<slot>}: every generation of the
-   * slot has it, as {@link WorkerInfo#worker()}.
-   *
-   * @return the worker's id
-   */
+  @Override
   public String workerId() {
     return slot.id();
   }
 
-  /**
-   * Which generation of its slot this is, from 1.
-   *
-   * @return the generation
-   */
+  @Override
   public int generation() {
     return generation;
   }
 
-  /**
-   * A snapshot of this worker.
-   *
-   * @return the snapshot
-   */
+  @Override
   public WorkerInfo info() {
     return info(state);
   }
@@ -321,11 +261,24 @@ public final class Generation {
       done.tryComplete();
     }));
     on.runOnContext(v -> {
-      drain.runAll(participants).onComplete(ar -> {
+      runAll(drain, participants).onComplete(ar -> {
         vertx.cancelTimer(deadlineTimer);
         done.tryComplete();
       });
     });
     return drained;
+  }
+
+  /** Calls every participant with {@code drain}; one that throws counts as failed. Completes when all are done. */
+  static Future<?> runAll(Drain drain, List<Function<Drain, Future<?>>> participants) {
+    List<Future<?>> futures = new ArrayList<>(participants.size());
+    for (Function<Drain, Future<?>> participant : participants) {
+      try {
+        futures.add(participant.apply(drain));
+      } catch (Throwable t) {
+        futures.add(Future.failedFuture(t));
+      }
+    }
+    return Future.join(futures);
   }
 }

@@ -1,4 +1,4 @@
-package dev.vertxdomains.supervisor;
+package dev.vertxdomains.supervisor.spi;
 
 import org.slf4j.Logger;
 
