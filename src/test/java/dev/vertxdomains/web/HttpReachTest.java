@@ -109,9 +109,12 @@ class HttpReachTest {
       List<String> warnings = log.atLeast(Level.WARN);
       assertEquals(1, warnings.size(), warnings.toString());
       assertTrue(warnings.get(0).contains("leaving a shared port) is slower"), warnings.get(0));
-      String body = vertx.createHttpClient().request(HttpMethod.GET, Server.port, "127.0.0.1", "/")
-        .compose(request -> request.send()).compose(response -> response.body())
-        .await(20, TimeUnit.SECONDS).toString();
+      // From a context, with body() asked for inside send(): a client used from a plain thread can miss a response
+      // that ends before body() is called (the Vert.x client race in eclipse-vertx/vert.x#4705).
+      io.vertx.core.Promise<io.vertx.core.buffer.Buffer> answer = io.vertx.core.Promise.promise();
+      vertx.runOnContext(v -> vertx.createHttpClient().request(HttpMethod.GET, Server.port, "127.0.0.1", "/")
+        .compose(request -> request.send().compose(response -> response.body())).onComplete(answer));
+      String body = answer.future().await(20, TimeUnit.SECONDS).toString();
       assertEquals("ok", body);
       vertx.undeploy(id).await(20, TimeUnit.SECONDS);
     } finally {
