@@ -70,7 +70,7 @@ public interface SlotScope {
 
   /**
    * Registers a listener of the slot having to stop taking new work: its event loop is blocked beyond
-   * {@link dev.vertxdomains.supervisor.SupervisorOptions#stuckTimeoutMs()}, or its deployment's intake was paused ({@link Supervisor#pauseIntake},
+   * {@link dev.vertxdomains.supervisor.SupervisorOptions#stuckTimeoutMs()}, or its deployment's intake was paused ({@link dev.vertxdomains.supervisor.Supervisor#pauseIntake},
    * by another layer). Called with {@code true} on a thread that is not the
    * slot's (its loop may be blocked),
    * and with {@code false} on the slot's context once it may take work again. A listener stops and resumes taking new

@@ -47,6 +47,16 @@ class ConsumerTest {
     assertFalse(present("io.vertx.core.Launcher"), "the legacy launcher is optional");
   }
 
+  @Test
+  void sourcesAndJavadocArePublished() {
+    URL source = getClass().getClassLoader().getResource("dev/vertxdomains/supervisor/Supervisor.java");
+    assertTrue(source != null && source.toString().contains("-sources.jar!"), String.valueOf(source));
+    URL page = getClass().getClassLoader().getResource("dev/vertxdomains/supervisor/Supervisor.html");
+    assertTrue(page != null && page.toString().contains("-javadoc.jar!"), String.valueOf(page));
+    // The application's API is documented apart from the integrations' SPI.
+    assertTrue(getClass().getClassLoader().getResource("dev/vertxdomains/supervisor/spi/package-summary.html") != null);
+  }
+
   private static boolean present(String name) {
     try {
       Class.forName(name, false, ConsumerTest.class.getClassLoader());
