@@ -75,8 +75,7 @@ public final class EventBusDomains {
     return register(vertx, address, true, handler);
   }
 
-  private static <T> MessageConsumer<T> register(Vertx vertx, String address, boolean local,
-                                                 Handler<Message<T>> handler) {
+  static <T> MessageConsumer<T> register(Vertx vertx, String address, boolean local, Handler<Message<T>> handler) {
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(handler, "handler");
     Generation worker = Generation.current();
@@ -93,14 +92,19 @@ public final class EventBusDomains {
   /** Runs {@code handler} for one message in a new domain on the current (per-message) context. */
   static <T> void handle(TrackedMessage<T> tracked, Handler<Message<T>> handler) {
     Domain domain = Domain.create().attach(Vertx.currentContext());
-    domain.errorHandler(error -> onError(domain, tracked, error));
+    FailureAnswer answer = handler instanceof FailureAnswer own ? own : null;
+    domain.errorHandler(error -> onError(domain, tracked, error, answer));
     // run: a throw reaches the domain on every line (5.2's consumers swallow what their handler throws).
     domain.run(() -> handler.handle(tracked));
   }
 
-  private static void onError(Domain domain, TrackedMessage<?> message, DomainError error) {
+  private static void onError(Domain domain, TrackedMessage<?> message, DomainError error, FailureAnswer answer) {
     if (message.replyAddress() != null && message.claim()) {
-      message.message().fail(FAILURE_CODE, FAILURE_MESSAGE);
+      if (answer != null) {
+        answer.fail(message.message());
+      } else {
+        message.message().fail(FAILURE_CODE, FAILURE_MESSAGE);
+      }
     }
     Integrations.afterAnswer(domain, error, "message to " + message.address());
   }

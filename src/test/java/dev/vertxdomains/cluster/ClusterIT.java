@@ -475,6 +475,73 @@ class ClusterIT {
     assertEquals("ok", request("ok", 10_000).await(30, TimeUnit.SECONDS));
   }
 
+  @Test
+  @DisplayName("kill -9 the node of a supervised -ha Accounts service while a caller sends idempotent proxy calls "
+    + "every 10 ms with IdempotentCalls: none fails, each is answered once; plain calls in the same window fail")
+  void idempotentCallsSurviveAKill() throws Exception {
+    String accounts = "dev.vertxdomains.examples.AccountsVerticle";
+    int managementA = JarProcess.freePort();
+    int managementB = JarProcess.freePort();
+    JarProcess a = node("A", 0, managementA, "run", accounts, "-ha", "-hagroup", "it", "-quorum", "1",
+      "-conf", "{\"address\": \"it.accounts\"}", "-cluster-host", "127.0.0.1",
+      "-cluster-port", Integer.toString(JarProcess.freePort()));
+    node("B", 1, managementB, "bare", "-hagroup", "it", "-cluster-host", "127.0.0.1",
+      "-options", "{\"eventLoopPoolSize\": 2}");
+    a.awaitLine("Succeeded in deploying verticle", 90);
+    awaitView(managementB, w -> count(w, accounts, "running") == 1);
+    client = joinAsClient(2);
+    // Each send waits 1 s for its answer (a proxy's default is 30 s): a call sent to the node as it dies times out.
+    dev.vertxdomains.examples.Accounts plain = dev.vertxdomains.examples.Accounts.createProxyWithOptions(client, "it.accounts",
+      new DeliveryOptions().setSendTimeout(1_000));
+    dev.vertxdomains.examples.Accounts retrying = dev.vertxdomains.eventbus.IdempotentCalls.of(client)
+      .proxy(dev.vertxdomains.examples.Accounts.class, plain);
+    java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger plainFailed = new java.util.concurrent.atomic.AtomicInteger();
+    List<String> failed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.Set<Integer> answers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    long[] killedAt = new long[1];
+    Promise<Void> warm = Promise.promise();
+    Promise<Void> recovered = Promise.promise();
+    long timer = client.setPeriodic(10, id -> {
+      int call = sent.incrementAndGet();
+      long at = System.nanoTime();
+      retrying.balance("a" + call).onComplete(ar -> {
+        if (ar.failed()) {
+          failed.add(call + ": " + ar.cause());
+          return;
+        }
+        if (!answers.add(call) || !("a" + call).equals(ar.result().getString("id"))) {
+          failed.add(call + ": answered twice or wrongly: " + ar.result());
+        }
+        if (answered.incrementAndGet() >= 20) {
+          warm.tryComplete();
+        }
+        if (killedAt[0] != 0 && at > killedAt[0]) {
+          recovered.tryComplete();
+        }
+      });
+      plain.balance("p" + call).onFailure(err -> plainFailed.incrementAndGet());
+    });
+    warm.future().await(30, TimeUnit.SECONDS);
+    awaitSafe(managementB);
+    killedAt[0] = System.nanoTime();
+    a.process().destroyForcibly(); // SIGKILL
+    recovered.future().await(60, TimeUnit.SECONDS);
+    client.cancelTimer(timer);
+    int total = sent.get();
+    // Every call sent is answered (or fails) within the retries' 10 s deadline.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (answered.get() + failed.size() < total && System.nanoTime() < deadline) {
+      Thread.sleep(50); // counting completions of calls already sent: no single event to await
+    }
+    System.out.printf("idempotent calls across kill -9: %d sent, %d answered, %d failed; plain calls failed: %d%n",
+      total, answered.get(), failed.size(), plainFailed.get());
+    assertEquals(List.of(), failed, "idempotent calls that failed");
+    assertEquals(total, answered.get(), "every idempotent call answered");
+    assertTrue(plainFailed.get() > 0, "plain (non-idempotent) calls in the same window fail, not retried");
+  }
+
   private Future<String> request(String body) {
     return request(body, 1000);
   }
