@@ -68,7 +68,7 @@ FAILED=0
 RESULTS="$OUT/results"
 : > "$RESULTS"
 
-echo "1/6 domain overhead (HTTP): bare handler vs a domain per request, alternated $ROUNDS times"
+echo "1/7 domain overhead (HTTP): bare handler vs a domain per request, alternated $ROUNDS times"
 BARE=$(free_port); DOM=$(free_port)
 java -cp "$CP" dev.vertxdomains.bench.OverheadServer "$BARE" "$DOM" > "$OUT/overhead.log" 2>&1 & PIDS+=($!)
 await_line "$OUT/overhead.log" READY
@@ -83,7 +83,7 @@ done
 kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
 python3 -c "print('overhead|domain/bare throughput|%.3f|>= 0.95|%s|bare %.0f req/s, domain %.0f req/s; worst p99 bare %d us, domain %d us' % ($dom_sum/$bare_sum, 'ok' if $dom_sum/$bare_sum >= 0.95 else 'MISSED', $bare_sum/$ROUNDS, $dom_sum/$ROUNDS, $bare_p99, $dom_p99))" >> "$RESULTS"
 
-echo "2/6 faults under load: HelloServer supervised, 2 instances; 1 request in 100 hits /error vs none"
+echo "2/7 faults under load: HelloServer supervised, 2 instances; 1 request in 100 hits /error vs none"
 PORT=$(free_port)
 java -Dvertx-domains.management.port=off -jar "$JAR" run dev.vertxdomains.examples.HelloServer -instances 2 \
   -conf "{\"http.port\": $PORT, \"http.host\": \"127.0.0.1\"}" > "$OUT/hello.log" 2>&1 & PIDS+=($!)
@@ -127,22 +127,48 @@ print('faults|faults/clean throughput|%.3f|>= 0.90, 0 socket errors, faults 500|
 print('faults|new connections per recycle|%.3f|0|%s|%d connections beyond what the same wrk run opens without faults (%d), over %d recycles' % (max(0, $newconn) / rec, 'ok' if $newconn <= 0 else 'MISSED', max(0, $newconn), $CONNECTIONS + 1, $recycles))
 print('faults|extra server CPU per recycle|%.0f us|<= 100 us|%s|server CPU with faults minus clean CPU scaled to the same requests, over %d recycles (clock-tick resolution)' % (max(0, $extra_cpu) / rec, 'ok' if $extra_cpu / rec <= 100 else 'MISSED', $recycles))" >> "$RESULTS"
 
-echo "3/6 recovery time: fault to replacement serving, $RECYCLES recycles"
+echo "3/7 recovery time: fault to replacement serving, $RECYCLES recycles"
 line=$(driver recovery -cp "$CP" dev.vertxdomains.bench.RecoveryBench "$RECYCLES")
 echo "  $line"
 [ "$line" = "RESULT failed" ] && echo "recovery|fault to replacement serving|FAILED|<= 1 ms|FAILED|see bench/results/recovery.log" >> "$RESULTS" || python3 -c "print('recovery|p99 fault to replacement serving|%s ms|<= 1 ms|%s|in the server (the error handled to the replacement running): p50 %s ms, max %s ms; seen by the client (its 500, then the next request answered by the replacement): p50 %s ms, p99 %s ms; %s recycles' % ('$(field "$line" server_p99_ms)', 'ok' if $(field "$line" server_p99_ms) <= 1 else 'MISSED', '$(field "$line" server_p50_ms)', '$(field "$line" server_max_ms)', '$(field "$line" p50_ms)', '$(field "$line" p99_ms)', '$RECYCLES'))" >> "$RESULTS"
 
-echo "4/6 failover: kill -9 the node of a supervised -ha WorkService, $TRIALS trial(s)"
+echo "4/7 failover: kill -9 the node of a supervised -ha WorkService, $TRIALS trial(s)"
 line=$(driver failover -cp "$CP" dev.vertxdomains.bench.FailoverBench "$JAR" "$TRIALS")
 grep -E 'failover (trial|phases)' "$OUT/failover.log" | sed 's/^/  /' || true
 [ "$line" = "RESULT failed" ] && echo "failover|median unavailability|FAILED|<= 500 ms|FAILED|see bench/results/failover.log" >> "$RESULTS" || python3 -c "print('failover|median unavailability|%s ms|<= 500 ms|%s|max %s ms over %s trial(s); failed requests per kill (one every 10 ms, 1 s timeout): median %s, max %s' % ('$(field "$line" median_ms)', 'ok' if $(field "$line" median_ms) <= 500 else 'MISSED', '$(field "$line" max_ms)', '$TRIALS', '$(field "$line" median_failed)', '$(field "$line" max_failed)'))" >> "$RESULTS"
+[ "$line" = "RESULT failed" ] || python3 -c "print('failover|failed calls per kill, idempotent opt-in|%s|0, wait <= 500 ms|%s|IdempotentCalls (250 ms per send) beside each plain request; the longest any retried call waited, median %s ms, max %s ms' % ('$(field "$line" retried_max_failed)', 'ok' if $(field "$line" retried_max_failed) == 0 and $(field "$line" retried_median_wait_ms) <= 500 else 'MISSED', '$(field "$line" retried_median_wait_ms)', '$(field "$line" retried_max_wait_ms)'))" >> "$RESULTS"
 
-echo "5/6 memory: heap after full GC, before and after $FAULTS faults"
+echo "5/7 event bus: request/reply through a bare consumer, EventBusDomains, supervised, a ServiceBinder proxy and the supervised Accounts proxy, alternated $ROUNDS times; local, then clustered (two JVMs)"
+EB_LANES=$([ "$SMOKE" = 1 ] && echo 8 || echo 32)
+for where in local clustered; do
+  line=$(driver "eventbus-$where" -cp "$CP" dev.vertxdomains.bench.EventBusBench "$where" "$SECONDS_EACH" "$ROUNDS" "$EB_LANES")
+  grep -E '^eventbus ' "$OUT/eventbus-$where.log" | sed 's/^/  /' || true
+  if [ "$line" = "RESULT failed" ]; then
+    echo "eventbus|$where|FAILED|>= 0.95|FAILED|see bench/results/eventbus-$where.log" >> "$RESULTS"
+    continue
+  fi
+  python3 - "$where" <<PY >> "$RESULTS"
+import sys
+where = sys.argv[1]
+f = {k: float(v) for k, v in (kv.split("=") for kv in "$line".split()[2:])}
+def row(measure, a, b, target, what):
+    ratio = f[a + "_rps"] / f[b + "_rps"]
+    print("eventbus|%s, %s|%.3f|>= %.2f|%s|%s: %.0f/s p99 %.0f us vs %.0f/s p99 %.0f us" % (measure, where, ratio, target,
+          "ok" if ratio >= target else "MISSED", what, f[a + "_rps"], f[a + "_p99_us"], f[b + "_rps"], f[b + "_p99_us"]))
+row("domain/bare throughput", "domain", "bare", 0.95, "EventBusDomains consumer vs bare consumer")
+row("supervised/bare throughput", "supervised", "bare", 0.95, "supervised EventBusDomains consumer vs bare consumer")
+row("supervised proxy/ServiceBinder", "supervised_proxy", "proxy", 0.95, "supervised Accounts (ServiceDomains) vs ServiceBinder")
+ratio = f["faults_rps"] / f["clean_rps"]
+print("eventbus|faults/clean throughput, %s|%.3f|>= 0.90|%s|supervised consumer, 1 request in 100 failing: %.0f/s vs clean %.0f/s" % (where, ratio, "ok" if ratio >= 0.90 else "MISSED", f["faults_rps"], f["clean_rps"]))
+PY
+done
+
+echo "6/7 memory: heap after full GC, before and after $FAULTS faults"
 line=$(driver memory -Xmx512m -cp "$CP" dev.vertxdomains.bench.MemoryBench "$FAULTS")
 echo "  $line"
 [ "$line" = "RESULT failed" ] && echo "memory|heap growth|FAILED|<= 10 MB|FAILED|see bench/results/memory.log" >> "$RESULTS" || python3 -c "print('memory|heap growth|%s MB|<= 10 MB|%s|%s faults, %s to %s MB, %s faults/s' % ('$(field "$line" growth_mb)', 'ok' if $(field "$line" growth_mb) <= 10 else 'MISSED', '$FAULTS', '$(field "$line" before_mb)', '$(field "$line" after_mb)', '$(field "$line" faults_per_s)'))" >> "$RESULTS"
 
-echo "6/6 micro (JMH): run in a domain, bound handler, vs plain runOnContext"
+echo "7/7 micro (JMH): run in a domain, bound handler, vs plain runOnContext"
 java -cp "$CP" org.openjdk.jmh.Main DomainBenchmark "${JMH_ARGS[@]}" -rf csv -rff "$OUT/jmh.csv" > "$OUT/jmh.log" 2>&1 \
   || { cat "$OUT/jmh.log" >&2; exit 1; }
 python3 - "$OUT/jmh.csv" >> "$RESULTS" <<'PY'
