@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # vertx-domains benchmarks: every figure side by side in one run, one table at the end.
-#   bench/run.sh           full run (about 15 minutes on 2 cores)
+#   bench/run.sh           full run (about 25 minutes on 2 cores)
 #   bench/run.sh --smoke   tiny counts and durations, so the benchmarks never rot (CI; under 2 minutes)
 # Everything talks to 127.0.0.1 only. See bench/README.md.
 set -euo pipefail
