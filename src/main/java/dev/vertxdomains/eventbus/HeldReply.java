@@ -1,7 +1,6 @@
 package dev.vertxdomains.eventbus;
 
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 
@@ -9,15 +8,14 @@ import io.vertx.core.eventbus.Message;
  * A service call's message whose answer, while the generated handler runs, is held: sent when the handler returns,
  * dropped when it throws (see {@link ServiceDomains}). After that, answers go straight through.
  */
-final class HeldReply<T> implements Message<T> {
+final class HeldReply<T> extends ForwardingMessage<T> {
 
-  private final Message<T> message;
   private boolean holding = true;
   private Object reply;
   private DeliveryOptions options;
 
   HeldReply(Message<T> message) {
-    this.message = message;
+    super(message);
   }
 
   /** Ends the hold: the held answer goes out if the handler returned, and is dropped if it threw. */
@@ -28,31 +26,6 @@ final class HeldReply<T> implements Message<T> {
     if (returned && held != null) {
       message.reply(held, options);
     }
-  }
-
-  @Override
-  public String address() {
-    return message.address();
-  }
-
-  @Override
-  public MultiMap headers() {
-    return message.headers();
-  }
-
-  @Override
-  public T body() {
-    return message.body();
-  }
-
-  @Override
-  public String replyAddress() {
-    return message.replyAddress();
-  }
-
-  @Override
-  public boolean isSend() {
-    return message.isSend();
   }
 
   @Override

@@ -1,22 +1,20 @@
 package dev.vertxdomains.eventbus;
 
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** The message handed to user code: the same message, remembering whether it was answered, so that it is answered once. */
-final class TrackedMessage<T> implements Message<T> {
+final class TrackedMessage<T> extends ForwardingMessage<T> {
 
-  private final Message<T> message;
   private final AtomicBoolean answered = new AtomicBoolean();
   private final java.util.function.Consumer<TrackedMessage<?>> onAnswer;
 
   /** {@code onAnswer}, if not {@code null}, is told when the single answer is claimed. */
   TrackedMessage(Message<T> message, java.util.function.Consumer<TrackedMessage<?>> onAnswer) {
-    this.message = message;
+    super(message);
     this.onAnswer = onAnswer;
   }
 
@@ -37,31 +35,6 @@ final class TrackedMessage<T> implements Message<T> {
 
   Message<T> message() {
     return message;
-  }
-
-  @Override
-  public String address() {
-    return message.address();
-  }
-
-  @Override
-  public MultiMap headers() {
-    return message.headers();
-  }
-
-  @Override
-  public T body() {
-    return message.body();
-  }
-
-  @Override
-  public String replyAddress() {
-    return message.replyAddress();
-  }
-
-  @Override
-  public boolean isSend() {
-    return message.isSend();
   }
 
   @Override

@@ -8,14 +8,10 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.metrics.MetricsOptions;
-import io.vertx.core.spi.VertxMetricsFactory;
-import io.vertx.core.spi.metrics.EventBusMetrics;
-import io.vertx.core.spi.metrics.VertxMetrics;
 import io.vertx.serviceproxy.ServiceException;
+import dev.vertxdomains.testing.RegistrationCounts;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -103,31 +99,10 @@ class ServiceDomainsTest {
   @DisplayName("200 proxy calls, 1 in 10 faulting, across recycles: every call answered, one registration per slot")
   void callsAcrossRecyclesKeepTheRegistration() throws Exception {
     String address = "accounts." + UUID.randomUUID();
-    AtomicInteger registered = new AtomicInteger();
-    AtomicInteger unregistered = new AtomicInteger();
-    VertxMetricsFactory metrics = options -> new VertxMetrics() {
-      @Override
-      public EventBusMetrics<?> createEventBusMetrics() {
-        return new EventBusMetrics<String>() {
-          @Override
-          public String handlerRegistered(String where) {
-            if (address.equals(where)) {
-              registered.incrementAndGet();
-            }
-            return where;
-          }
-
-          @Override
-          public void handlerUnregistered(String where) {
-            if (address.equals(where)) {
-              unregistered.incrementAndGet();
-            }
-          }
-        };
-      }
-    };
-    Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MetricsOptions().setEnabled(true)))
-      .withMetrics(metrics).build();
+    RegistrationCounts counts = new RegistrationCounts(address);
+    AtomicInteger registered = counts.registered;
+    AtomicInteger unregistered = counts.unregistered;
+    Vertx vertx = counts.vertx;
     try {
       String id = deploy(vertx, address, 2).await(30, TimeUnit.SECONDS);
       ConcurrentHashMap<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();

@@ -8,13 +8,9 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.metrics.MetricsOptions;
-import io.vertx.core.spi.VertxMetricsFactory;
-import io.vertx.core.spi.metrics.EventBusMetrics;
-import io.vertx.core.spi.metrics.VertxMetrics;
 import io.vertx.junit5.VertxExtension;
+import dev.vertxdomains.testing.RegistrationCounts;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -159,31 +155,10 @@ class SupervisedEventBusTest {
   @DisplayName("recycles change no event-bus registration: one consumer per slot for its whole life, every request answered")
   void noUnregistrationPerRecycle() throws Exception {
     String address = "test.registrations." + UUID.randomUUID();
-    AtomicInteger registered = new AtomicInteger();
-    AtomicInteger unregistered = new AtomicInteger();
-    VertxMetricsFactory metrics = options -> new VertxMetrics() {
-      @Override
-      public EventBusMetrics<?> createEventBusMetrics() {
-        return new EventBusMetrics<String>() {
-          @Override
-          public String handlerRegistered(String where) {
-            if (where.equals(address)) {
-              registered.incrementAndGet();
-            }
-            return where;
-          }
-
-          @Override
-          public void handlerUnregistered(String where) {
-            if (address.equals(where)) {
-              unregistered.incrementAndGet();
-            }
-          }
-        };
-      }
-    };
-    Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MetricsOptions().setEnabled(true)))
-      .withMetrics(metrics).build();
+    RegistrationCounts counts = new RegistrationCounts(address);
+    AtomicInteger registered = counts.registered;
+    AtomicInteger unregistered = counts.unregistered;
+    Vertx vertx = counts.vertx;
     try {
       String id = deployWork(vertx, address, 2).await(30, TimeUnit.SECONDS);
       ConcurrentHashMap<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
