@@ -500,13 +500,14 @@ class ClusterIT {
     java.util.concurrent.atomic.AtomicInteger plainFailed = new java.util.concurrent.atomic.AtomicInteger();
     List<String> failed = new java.util.concurrent.CopyOnWriteArrayList<>();
     java.util.Set<Integer> answers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    List<Future<?>> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
     long[] killedAt = new long[1];
     Promise<Void> warm = Promise.promise();
     Promise<Void> recovered = Promise.promise();
     long timer = client.setPeriodic(10, id -> {
       int call = sent.incrementAndGet();
       long at = System.nanoTime();
-      retrying.balance("a" + call).onComplete(ar -> {
+      calls.add(retrying.balance("a" + call).onComplete(ar -> {
         if (ar.failed()) {
           failed.add(call + ": " + ar.cause());
           return;
@@ -520,7 +521,7 @@ class ClusterIT {
         if (killedAt[0] != 0 && at > killedAt[0]) {
           recovered.tryComplete();
         }
-      });
+      }));
       plain.balance("p" + call).onFailure(err -> plainFailed.incrementAndGet());
     });
     warm.future().await(30, TimeUnit.SECONDS);
@@ -529,12 +530,12 @@ class ClusterIT {
     a.process().destroyForcibly(); // SIGKILL
     recovered.future().await(60, TimeUnit.SECONDS);
     client.cancelTimer(timer);
-    int total = sent.get();
-    // Every call sent is answered (or fails) within the retries' 10 s deadline.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (answered.get() + failed.size() < total && System.nanoTime() < deadline) {
-      Thread.sleep(50); // counting completions of calls already sent: no single event to await
+    // Every call sent ends (answered, or failed) within the retries' 10 s deadline; twice, for a tick that raced the
+    // cancel.
+    for (int pass = 0; pass < 2; pass++) {
+      Future.join(List.copyOf(calls)).otherwiseEmpty().await(30, TimeUnit.SECONDS);
     }
+    int total = sent.get();
     System.out.printf("idempotent calls across kill -9: %d sent, %d answered, %d failed; plain calls failed: %d%n",
       total, answered.get(), failed.size(), plainFailed.get());
     assertEquals(List.of(), failed, "idempotent calls that failed");

@@ -106,19 +106,20 @@ public final class FailoverBench {
       java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
       IdempotentCalls retries = IdempotentCalls.of(client);
       java.util.concurrent.atomic.AtomicInteger retriedOpen = new java.util.concurrent.atomic.AtomicInteger();
+      List<io.vertx.core.Future<?>> retried = new CopyOnWriteArrayList<>();
       java.util.concurrent.atomic.AtomicInteger retriedFailed = new java.util.concurrent.atomic.AtomicInteger();
       java.util.concurrent.atomic.AtomicLong retriedWait = new java.util.concurrent.atomic.AtomicLong();
       long timer = client.setPeriodic(10, id -> {
         long sent = System.nanoTime();
         retriedOpen.incrementAndGet();
         // A short send timeout: a call sent to the node as it dies waits that long before its retry.
-        retries.request("bench.work", "ok", new DeliveryOptions().setSendTimeout(250)).onComplete(ar -> {
+        retried.add(retries.request("bench.work", "ok", new DeliveryOptions().setSendTimeout(250)).onComplete(ar -> {
           if (ar.failed() && killedAt[0] != Long.MAX_VALUE) {
             retriedFailed.incrementAndGet();
           }
           retriedWait.accumulateAndGet(System.nanoTime() - sent, Math::max);
           retriedOpen.decrementAndGet();
-        });
+        }));
         c.eventBus().request("bench.work", "ok", new DeliveryOptions().setSendTimeout(1000)).onFailure(err -> {
           if (killedAt[0] != Long.MAX_VALUE) {
             failed.incrementAndGet();
@@ -166,10 +167,7 @@ public final class FailoverBench {
       Promise<Void> settled = Promise.promise();
       client.setTimer(1100, id -> settled.complete());
       settled.future().await(10, TimeUnit.SECONDS);
-      long retriesBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-      while (retriedOpen.get() > 0 && System.nanoTime() < retriesBy) {
-        Thread.sleep(20); // counting calls already sent: no single event to wait on
-      }
+      io.vertx.core.Future.join(List.copyOf(retried)).otherwiseEmpty().await(15, TimeUnit.SECONDS);
       long before = answers.stream().filter(a -> a < killedAt[0]).max(Long::compare).orElseThrow();
       long after = answersAfter.stream().min(Long::compare).orElseThrow();
       phases(name, killedWall, subscribedWall.get(), killedWall + (after - killedAt[0]) / 1_000_000);
