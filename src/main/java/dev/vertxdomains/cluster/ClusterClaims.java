@@ -81,6 +81,7 @@ public final class ClusterClaims implements StartGate {
   /** Hazelcast's failure-detection bound (max.no.heartbeat). */
   private long boundMillis;
   private long fenceTimer = -1;
+  private ClusterLease lease;
 
   private ClusterClaims(Vertx vertx, HazelcastClusterManager manager) {
     this.vertx = vertx;
@@ -98,6 +99,24 @@ public final class ClusterClaims implements StartGate {
    * @return the claims
    */
   public static ClusterClaims install(Vertx vertx, HazelcastClusterManager manager) {
+    return install(vertx, manager, 1);
+  }
+
+  /**
+   * Installs the claims, with leases granted by {@code quorum} nodes, for a clustered Vert.x instance that has joined.
+   * With Vert.x HA's quorum here (a majority of the cluster's data members), at most one copy of an HA deployment
+   * takes work at any moment, under any partition; with 1, a cut-off node keeps its copies, and the others start
+   * theirs once its lease has run out.
+   *
+   * @param vertx   the Vert.x instance
+   * @param manager its cluster manager
+   * @param quorum  how many data members, this one included, must grant a lease
+   * @return the claims
+   */
+  public static ClusterClaims install(Vertx vertx, HazelcastClusterManager manager, int quorum) {
+    if (quorum < 1) {
+      throw new IllegalArgumentException("quorum: must be at least 1, got " + quorum);
+    }
     if (manager.getHazelcastInstance() == null) {
       throw new IllegalStateException("ClusterClaims.install needs a cluster manager that has joined");
     }
@@ -126,6 +145,8 @@ public final class ClusterClaims implements StartGate {
     });
     vertx.setPeriodic(RECONCILE_MILLIS, id -> claims.reconcile());
     claims.boundMillis = heartbeatBoundMillis(claims.hazelcast);
+    claims.lease = new ClusterLease(vertx, claims.hazelcast, claims.nodeId, quorum,
+      LeaseBook.Terms.forBound(claims.boundMillis), claims.new LeaseEvents()).start();
     claims.watchFreezes(claims.boundMillis);
     return claims;
   }
@@ -233,9 +254,11 @@ public final class ClusterClaims implements StartGate {
       checking.forEach((haId, deploymentId) -> {
         String holder = ar.result().get(haId);
         if (holder.equals(nodeId)) {
-          LOG.info("Supervised deployment {} (haId {}) is still this node's after the freeze; resuming it",
-            deploymentId, haId);
-          Supervisor.pauseIntake(vertx, deploymentId, false);
+          LOG.info("Supervised deployment {} (haId {}) is still this node's after the freeze; resuming it{}",
+            deploymentId, haId, lease.serving(haId) ? "" : " once a quorum renews its lease");
+          if (lease.serving(haId)) {
+            Supervisor.pauseIntake(vertx, deploymentId, false);
+          }
         } else {
           undeployCopy(deploymentId, () -> LOG.warn("Supervised deployment {} (haId {}) runs on node {} since this "
             + "node's freeze; undeploying this copy", deploymentId, haId, holder));
@@ -287,14 +310,16 @@ public final class ClusterClaims implements StartGate {
     if (haId == null) {
       return Future.succeededFuture();
     }
-    return claim(haId, deployment.verticle()).onSuccess(v -> running.put(haId, deployment.deploymentId()));
+    return claim(haId, deployment.verticle())
+      .compose(v -> lease.acquire(haId).onFailure(err -> release(haId)))
+      .onSuccess(v -> running.put(haId, deployment.deploymentId()));
   }
 
   @Override
   public void gaveUp(StartGate.Deployment deployment) {
     String haId = deployment.options().haId();
-    if (haId != null) {
-      running.remove(haId, deployment.deploymentId());
+    if (haId != null && running.remove(haId, deployment.deploymentId())) {
+      lease.release(haId);
     }
   }
 
@@ -303,7 +328,9 @@ public final class ClusterClaims implements StartGate {
   public void ended(StartGate.Deployment deployment) {
     String haId = deployment.options().haId();
     if (haId != null) {
-      running.remove(haId, deployment.deploymentId());
+      if (running.remove(haId, deployment.deploymentId())) {
+        lease.release(haId);
+      }
       release(haId);
     }
   }
@@ -364,6 +391,10 @@ public final class ClusterClaims implements StartGate {
   }
 
   private Future<Void> reconcileNow() {
+    Future<Void> record = vertx.<Void>executeBlocking(() -> {
+      pruneOwnRecord();
+      return null;
+    }, false).onFailure(err -> LOG.warn("Cannot check this node's HA record: {}", err.toString())).otherwiseEmpty();
     Future<Void> orphans = vertx.executeBlocking(this::takeOrphans, false)
       .onSuccess(this::redeploy)
       .onFailure(err -> LOG.warn("Cannot check for orphaned HA deployments: {}", err.toString()))
@@ -386,7 +417,38 @@ public final class ClusterClaims implements StartGate {
         + "copy", deploymentId, why));
     })).onFailure(err -> LOG.warn("Cannot check deployment claims: {}", err.toString()))
       .<Void>mapEmpty().otherwiseEmpty();
-    return Future.all(orphans, claims).mapEmpty();
+    return Future.all(record, orphans, claims).mapEmpty();
+  }
+
+  /**
+   * Removes from this node's Vert.x HA record the deployments that no longer run here. Vert.x HA undeploys a node's HA
+   * deployments when it loses its quorum without taking them out of its record, and queues them for a redeploy; when
+   * the claims refuse that redeploy (another node took the deployment over meanwhile), the record would list them
+   * for good, and the cluster would start them again when this node leaves. Vert.x writes the record again on each
+   * HA deploy here, so this runs on every reconcile; the write is a compare-and-set against Vert.x's own.
+   */
+  private void pruneOwnRecord() {
+    IMap<String, String> haInfo = hazelcast.getMap(HA_INFO_MAP);
+    String record = haInfo.get(nodeId);
+    if (record == null) {
+      return;
+    }
+    // Read after the record: Vert.x adds a deployment to its record only once it is deployed.
+    Set<String> deployed = vertx.deploymentIDs();
+    JsonObject info = new JsonObject(record);
+    JsonArray kept = new JsonArray();
+    List<String> gone = new java.util.ArrayList<>();
+    for (Object item : info.getJsonArray("verticles", new JsonArray())) {
+      JsonObject verticle = (JsonObject) item;
+      if (deployed.contains(verticle.getString("dep_id"))) {
+        kept.add(verticle);
+      } else {
+        gone.add(verticle.getString("verticle_name") + " (" + verticle.getString("dep_id") + ")");
+      }
+    }
+    if (!gone.isEmpty() && haInfo.replace(nodeId, record, info.put("verticles", kept).encode())) {
+      LOG.info("Removed {} from this node's HA record: not running here any more", gone);
+    }
   }
 
   /**
@@ -546,6 +608,40 @@ public final class ClusterClaims implements StartGate {
         message.fail(500, String.valueOf(ar.cause().getMessage()));
       }
     });
+  }
+
+  /** The leases of this node's HA deployments. */
+  ClusterLease lease() {
+    return lease;
+  }
+
+  /** What a change of a lease held here does to the deployment's copy. */
+  private final class LeaseEvents implements ClusterLease.Holder {
+    @Override
+    public void expired(String haId) {
+      String deploymentId = running.get(haId);
+      if (deploymentId != null) {
+        Supervisor.pauseIntake(vertx, deploymentId, true);
+      }
+    }
+
+    @Override
+    public void renewed(String haId) {
+      String deploymentId = running.get(haId);
+      if (deploymentId != null && !fenced.containsKey(haId)) {
+        Supervisor.pauseIntake(vertx, deploymentId, false);
+      }
+    }
+
+    @Override
+    public void lost(String haId, String node) {
+      String deploymentId = running.get(haId);
+      fenced.remove(haId);
+      if (deploymentId != null) {
+        undeployCopy(deploymentId, () -> LOG.warn("Supervised deployment {} (haId {}) runs on node {} since this node "
+          + "lost its lease; undeploying this copy", deploymentId, haId, node));
+      }
+    }
   }
 
   private boolean isMember(String node) {

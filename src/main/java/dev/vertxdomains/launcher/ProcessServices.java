@@ -139,12 +139,18 @@ final class ProcessServices {
 
   /** Before Vert.x starts: the bounded join when clustered, metrics when switched on. */
   void beforeStartingVertx(io.vertx.core.VertxOptions options, boolean clustered) {
+    haOptions(options);
     if (clustered) {
       boundJoin();
     }
     if (metricsEnabled(System.getenv(), System.getProperties())) {
       MetricsSupport.enable(options);
     }
+  }
+
+  /** Reads the HA quorum, for the leases; again where a launcher sets HA only after {@link #beforeStartingVertx}. */
+  void haOptions(io.vertx.core.VertxOptions options) {
+    leaseQuorum = options.isHAEnabled() ? options.getQuorumSize() : 1;
   }
 
   /** The Hazelcast cluster manager of a clustered start (exits with one line on a bad cluster setting). */
@@ -159,6 +165,9 @@ final class ProcessServices {
     }
     return clusterManager;
   }
+
+  /** How many nodes grant an HA deployment's lease: Vert.x HA's quorum ({@code -quorum}), else 1. */
+  private int leaseQuorum = 1;
 
   /** The most ports one member's range may name. */
   static final int MAX_PORT_RANGE = 100;
@@ -252,7 +261,7 @@ final class ProcessServices {
     started.countDown();
     ClusterView view = null;
     if (vertx.isClustered() && clusterManager != null) {
-      ClusterClaims.install(vertx, clusterManager);
+      ClusterClaims.install(vertx, clusterManager, leaseQuorum);
       ClusterConnections.keepWarm(vertx, clusterManager);
       try {
         view = ClusterView.start(vertx, clusterManager).await(30, TimeUnit.SECONDS);

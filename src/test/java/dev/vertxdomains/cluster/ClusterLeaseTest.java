@@ -1,0 +1,63 @@
+package dev.vertxdomains.cluster;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Leases between three real clustered Vert.x nodes (quorum 2) in this JVM, over the event bus. */
+class ClusterLeaseTest {
+
+  private LocalCluster cluster;
+
+  @AfterEach
+  void close() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  @DisplayName("one holder at a time: a second node gets the lease when the first releases it, and at once when its "
+    + "holder's process is gone")
+  void oneHolderAtATime() throws Exception {
+    ClusterClaims[] claims = new ClusterClaims[3];
+    cluster = LocalCluster.start(3, true, (i, vertx, manager) -> claims[i] = ClusterClaims.install(vertx, manager, 2));
+    ClusterLease first = claims[0].lease();
+    ClusterLease second = claims[1].lease();
+    ClusterLease third = claims[2].lease();
+
+    first.acquire("svc").await(10, TimeUnit.SECONDS);
+    assertTrue(first.serving("svc"));
+    Future<Void> waiting = second.acquire("svc");
+    // Longer than a whole term and margin (2.75 s with the 5 s bound): the holder renews, so nobody else gets it.
+    elapse(cluster.nodes.get(1), 4_000);
+    assertFalse(waiting.isComplete(), "a second holder while the first renews: " + waiting);
+    assertTrue(first.serving("svc"), "the holder kept its lease");
+
+    first.release("svc");
+    waiting.await(5, TimeUnit.SECONDS);
+    assertTrue(second.serving("svc"));
+    assertFalse(first.serving("svc"));
+
+    // The holder's process goes (its Hazelcast port closes, as after kill -9): the others need not wait out its term.
+    Future<Void> taking = third.acquire("svc");
+    cluster.managers.get(1).getHazelcastInstance().getLifecycleService().terminate();
+    taking.await(2, TimeUnit.SECONDS);
+    assertTrue(third.serving("svc"));
+  }
+
+  /** Completes after {@code millis} on a Vert.x timer: for an assertion that something did not happen meanwhile. */
+  private static void elapse(Vertx vertx, long millis) throws Exception {
+    Promise<Void> elapsed = Promise.promise();
+    vertx.setTimer(millis, id -> elapsed.complete());
+    elapsed.future().await(millis + 5_000, TimeUnit.MILLISECONDS);
+  }
+}
