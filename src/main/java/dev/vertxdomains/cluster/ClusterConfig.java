@@ -29,6 +29,10 @@ import java.util.Properties;
  *   <tr><td>{@value #NAME}</td><td>VERTX_DOMAINS_CLUSTER_NAME</td><td>vertx-domains</td></tr>
  *   <tr><td>{@value #MAX_NO_HEARTBEAT}</td><td>VERTX_DOMAINS_CLUSTER_MAX_NO_HEARTBEAT_SECONDS</td><td>5</td></tr>
  * </table>
+ * <p>
+ * {@value #LITE_MEMBER} ({@code VERTX_DOMAINS_CLUSTER_LITE_MEMBER}, default {@code false}) makes the node a Hazelcast
+ * lite member: it holds no data, grants no lease, and does not count when a split cluster merges. For an application
+ * that joins only to call services: it never decides which side of a partition wins.
  */
 public final class ClusterConfig {
 
@@ -46,6 +50,9 @@ public final class ClusterConfig {
 
   /** Seconds without a heartbeat after which a member is removed (the failure-detection bound). */
   public static final String MAX_NO_HEARTBEAT = "vertx-domains.cluster.max-no-heartbeat-seconds";
+
+  /** {@code true} to join as a Hazelcast lite member (a client of the cluster's services; holds no data). */
+  public static final String LITE_MEMBER = "vertx-domains.cluster.lite-member";
 
   private static final Map<String, String> DEFAULTS = Map.of(MEMBERS, "127.0.0.1", INTERFACE, "127.0.0.1",
     PORT, "5701", NAME, "vertx-domains", MAX_NO_HEARTBEAT, "5");
@@ -80,6 +87,11 @@ public final class ClusterConfig {
       throw new IllegalArgumentException(MAX_NO_HEARTBEAT + ": must be a whole number of seconds, at least 2, got '"
         + bound + "'");
     }
+    String lite = properties.getProperty(LITE_MEMBER, env.getOrDefault("VERTX_DOMAINS_CLUSTER_LITE_MEMBER", "false"))
+      .trim();
+    if (!lite.equals("true") && !lite.equals("false")) {
+      throw new IllegalArgumentException(LITE_MEMBER + ": must be true or false, got '" + lite + "'");
+    }
     String named = properties.getProperty("vertx.hazelcast.config");
     Path file = Path.of(named != null ? named : DEFAULT_FILE);
     try (InputStream in = Files.isRegularFile(file) ? Files.newInputStream(file)
@@ -91,7 +103,8 @@ public final class ClusterConfig {
       }
       XmlConfigBuilder builder = new XmlConfigBuilder(in);
       builder.setProperties(values);
-      return builder.build().addListenerConfig(new ListenerConfig(new HazelcastInternals()));
+      return builder.build().setLiteMember(Boolean.parseBoolean(lite))
+        .addListenerConfig(new ListenerConfig(new HazelcastInternals()));
     } catch (IOException | InvalidConfigurationException e) {
       throw new IllegalArgumentException(file + ": not a valid Hazelcast configuration: " + e.getMessage(), e);
     }
