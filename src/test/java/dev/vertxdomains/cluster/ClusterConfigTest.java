@@ -1,0 +1,33 @@
+package dev.vertxdomains.cluster;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The settings of conf/cluster.xml that are not about the network. */
+class ClusterConfigTest {
+
+  @Test
+  @DisplayName("lite-member makes a Hazelcast lite member, from the property or the environment; anything but "
+    + "true or false is refused, naming the key")
+  void liteMember() {
+    assertFalse(ClusterConfig.load(Map.of(), new Properties()).isLiteMember(), "a data member by default");
+    Properties lite = new Properties();
+    lite.setProperty(ClusterConfig.LITE_MEMBER, "true");
+    assertTrue(ClusterConfig.load(Map.of(), lite).isLiteMember());
+    assertTrue(ClusterConfig.load(Map.of("VERTX_DOMAINS_CLUSTER_LITE_MEMBER", "true"), new Properties())
+      .isLiteMember());
+    Properties bad = new Properties();
+    bad.setProperty(ClusterConfig.LITE_MEMBER, "yes");
+    IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+      () -> ClusterConfig.load(Map.of(), bad));
+    assertTrue(error.getMessage().startsWith(ClusterConfig.LITE_MEMBER + ": must be true or false"),
+      error.getMessage());
+  }
+}
