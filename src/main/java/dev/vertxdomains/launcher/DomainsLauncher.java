@@ -268,7 +268,6 @@ public class DomainsLauncher extends Launcher {
 
   @Override
   public VertxBuilder createVertxBuilder(VertxOptions options) {
-    services.haOptions(options); // the legacy launcher applies -ha and -quorum after beforeStartingVertx
     VertxBuilder builder = super.createVertxBuilder(options);
     if (clustered) {
       builder.withClusterManager(services.clusterManager());

@@ -139,18 +139,13 @@ final class ProcessServices {
 
   /** Before Vert.x starts: the bounded join when clustered, metrics when switched on. */
   void beforeStartingVertx(io.vertx.core.VertxOptions options, boolean clustered) {
-    haOptions(options);
+    vertxOptions = options;
     if (clustered) {
       boundJoin();
     }
     if (metricsEnabled(System.getenv(), System.getProperties())) {
       MetricsSupport.enable(options);
     }
-  }
-
-  /** Reads the HA quorum, for the leases; again where a launcher sets HA only after {@link #beforeStartingVertx}. */
-  void haOptions(io.vertx.core.VertxOptions options) {
-    leaseQuorum = options.isHAEnabled() ? options.getQuorumSize() : 1;
   }
 
   /** The Hazelcast cluster manager of a clustered start (exits with one line on a bad cluster setting). */
@@ -166,8 +161,8 @@ final class ProcessServices {
     return clusterManager;
   }
 
-  /** How many nodes grant an HA deployment's lease: Vert.x HA's quorum ({@code -quorum}), else 1. */
-  private int leaseQuorum = 1;
+  /** Vert.x's options, read once Vert.x runs (the legacy launcher sets HA after {@link #beforeStartingVertx}). */
+  private io.vertx.core.VertxOptions vertxOptions;
 
   /** The most ports one member's range may name. */
   static final int MAX_PORT_RANGE = 100;
@@ -261,7 +256,9 @@ final class ProcessServices {
     started.countDown();
     ClusterView view = null;
     if (vertx.isClustered() && clusterManager != null) {
-      ClusterClaims.install(vertx, clusterManager, leaseQuorum);
+      // The leases are granted by Vert.x HA's quorum (-quorum), else by each node alone.
+      ClusterClaims.install(vertx, clusterManager, vertxOptions != null && vertxOptions.isHAEnabled()
+        ? vertxOptions.getQuorumSize() : 1);
       ClusterConnections.keepWarm(vertx, clusterManager);
       try {
         view = ClusterView.start(vertx, clusterManager).await(30, TimeUnit.SECONDS);

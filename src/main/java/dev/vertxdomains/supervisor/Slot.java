@@ -354,7 +354,8 @@ final class Slot implements Deployable, SlotScope {
       in, FaultLog.describe(error.cause())));
     // A request error was confined to one request, already answered: replaced at once, not counted as a crash.
     RestartPolicy.Facts facts = new RestartPolicy.Facts(requestError ? RestartPolicy.Fault.REQUEST_ERROR
-      : RestartPolicy.Fault.INSTANCE_ERROR, shown == WorkerState.RUNNING, generation.uptimeMillis(), true, false);
+      : RestartPolicy.Fault.INSTANCE_ERROR, shown == WorkerState.RUNNING || shown == WorkerState.PAUSED,
+      generation.uptimeMillis(), true, false);
     retire(generation);
     RestartPolicy.Decision decision = group.decide(facts, backoffAttempt);
     backoffAttempt = decision.nextBackoffAttempt();

@@ -101,7 +101,7 @@ final class SlotGeneration implements Generation {
   /** A snapshot of this generation as reported in {@code shown}. */
   WorkerInfo info(WorkerState shown) {
     long up = startedAt != 0 && (shown == WorkerState.RUNNING || shown == WorkerState.DRAINING
-      || shown == WorkerState.STUCK) ? System.currentTimeMillis() - startedAt : 0;
+      || shown == WorkerState.STUCK || shown == WorkerState.PAUSED) ? System.currentTimeMillis() - startedAt : 0;
     return new WorkerInfo(slot.group.deploymentId(), slot.group.verticleName, slot.id(), generation,
       slot.group.nodeId(), shown, slot.restarts(), up, slot.lastError);
   }
@@ -119,7 +119,7 @@ final class SlotGeneration implements Generation {
   }
 
   void state(WorkerState state) {
-    if (state == WorkerState.RUNNING && this.state != WorkerState.STUCK) {
+    if (state == WorkerState.RUNNING && this.state != WorkerState.STUCK && this.state != WorkerState.PAUSED) {
       startedAt = System.currentTimeMillis();
     }
     this.state = state;

@@ -223,7 +223,7 @@ record SlotState(Phase phase, Intake intake) {
     } else if (phase instanceof Starting) {
       return WorkerState.STARTING;
     } else if (phase instanceof Serving) {
-      return state.intake.stuck() ? WorkerState.STUCK : WorkerState.RUNNING;
+      return state.intake.stuck() ? WorkerState.STUCK : state.intake.paused() ? WorkerState.PAUSED : WorkerState.RUNNING;
     } else if (phase instanceof Replacing) {
       return WorkerState.DRAINING;
     } else if (phase instanceof BackingOff) {

@@ -10,6 +10,11 @@ public enum WorkerState {
   DRAINING,
   /** Its event loop has been blocked beyond {@code stuckTimeoutMs}: it takes no new connections. */
   STUCK,
+  /**
+   * Serving, but another layer stopped its intake ({@link Supervisor#pauseIntake}; the cluster does so while this node
+   * has no right to run the deployment): it takes no new work and finishes what it has.
+   */
+  PAUSED,
   /** Waiting out a backoff delay before the next start attempt. */
   BACKING_OFF,
   /** Undeployed. */

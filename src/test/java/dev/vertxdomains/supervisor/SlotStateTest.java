@@ -119,10 +119,10 @@ class SlotStateTest {
         new Intake(true, false, STAND_IN)), new RunsAgain(), in(new Serving(G1)), WorkerState.RUNNING),
       row("a recycle while stuck keeps the intake closed", new SlotState(new Replacing(G1), STUCK), new Start(G2),
         new SlotState(new Starting(G2), STUCK), WorkerState.STARTING),
-      row("paused by another layer", in(new Serving(G1)), new Pause(true), new SlotState(new Serving(G1), PAUSED),
-        WorkerState.RUNNING),
+      row("paused by another layer: reported paused", in(new Serving(G1)), new Pause(true),
+        new SlotState(new Serving(G1), PAUSED), WorkerState.PAUSED),
       row("the loop runs again while paused: still paused", new SlotState(new Serving(G1), new Intake(true, true,
-        null)), new RunsAgain(), new SlotState(new Serving(G1), PAUSED), WorkerState.RUNNING),
+        null)), new RunsAgain(), new SlotState(new Serving(G1), PAUSED), WorkerState.PAUSED),
       row("resumed", new SlotState(new Serving(G1), PAUSED), new Pause(false), in(new Serving(G1)),
         WorkerState.RUNNING),
       ignored("a resume of a slot that is not paused", in(new Serving(G1)), new Pause(false)));

@@ -78,7 +78,10 @@ public final class JarProcess implements AutoCloseable {
       .redirectErrorStream(true).start());
   }
 
-  /** Starts any command (a java command line); stdout and stderr are recorded together. */
+  /**
+   * Starts any command (a java command line); stdout and stderr are recorded together. With a prefix that execs its
+   * command ({@code ip netns exec NS}, see {@code Netns.exec}), the process is the java process itself.
+   */
   public static JarProcess startCommand(String name, List<String> command) throws IOException {
     return new JarProcess(name, new ProcessBuilder(command).redirectErrorStream(true).start());
   }
@@ -197,8 +200,20 @@ public final class JarProcess implements AutoCloseable {
 
   /** GETs a management endpoint's JSON. */
   public static JsonObject getJson(int port, String pathAndQuery) throws IOException, InterruptedException {
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-      + pathAndQuery)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    return getJson("127.0.0.1", port, pathAndQuery);
+  }
+
+  /** GETs the JSON of a management endpoint on {@code host} (an endpoint bound to that address). */
+  public static JsonObject getJson(String host, int port, String pathAndQuery)
+    throws IOException, InterruptedException {
+    return getJson(host, port, pathAndQuery, Duration.ofSeconds(10));
+  }
+
+  /** As {@link #getJson(String, int, String)}, failing with an {@link IOException} after {@code timeout}. */
+  public static JsonObject getJson(String host, int port, String pathAndQuery, Duration timeout)
+    throws IOException, InterruptedException {
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port
+      + pathAndQuery)).timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200) {
       throw new IOException("HTTP " + response.statusCode() + ": " + response.body());
     }
@@ -211,12 +226,18 @@ public final class JarProcess implements AutoCloseable {
    */
   public static JsonObject awaitJson(int port, String pathAndQuery, Predicate<JsonObject> match, String what)
     throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    return awaitJson("127.0.0.1", port, pathAndQuery, match, what, 60);
+  }
+
+  /** As {@link #awaitJson(int, String, Predicate, String)}, on {@code host}, for at most {@code seconds}. */
+  public static JsonObject awaitJson(String host, int port, String pathAndQuery, Predicate<JsonObject> match,
+                                     String what, int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     JsonObject last = null;
     Exception error = null;
     while (System.nanoTime() < deadline) {
       try {
-        last = getJson(port, pathAndQuery);
+        last = getJson(host, port, pathAndQuery, Duration.ofSeconds(5));
         if (match.test(last)) {
           return last;
         }
@@ -225,7 +246,8 @@ public final class JarProcess implements AutoCloseable {
       }
       Thread.sleep(200);
     }
-    throw new AssertionError(what + " on :" + port + " never matched within 60 s; last: " + last, error);
+    throw new AssertionError(what + " on " + host + ":" + port + " never matched within " + seconds + " s; last: "
+      + last, error);
   }
 
   /** The java command line for the launcher on a class path: this JVM's java, the options, {@code -cp}, the arguments. */
@@ -236,6 +258,22 @@ public final class JarProcess implements AutoCloseable {
     command.add("-cp");
     command.add(classPath);
     command.add("dev.vertxdomains.launcher.DomainsLauncher");
+    command.addAll(args);
+    return command;
+  }
+
+  /**
+   * The java command line for a main class: this JVM's java, the options, {@code -cp}, the class, the arguments.
+   * Put {@code Netns.exec(i)} in front to run it in a network namespace and start it with {@link #startCommand}.
+   */
+  public static List<String> mainCommand(String classPath, List<String> javaOptions, String mainClass,
+                                         List<String> args) {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(javaOptions);
+    command.add("-cp");
+    command.add(classPath);
+    command.add(mainClass);
     command.addAll(args);
     return command;
   }
