@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # vertx-domains benchmarks: every figure side by side in one run, one table at the end.
-#   bench/run.sh           full run (about 25 minutes on 2 cores)
+#   bench/run.sh           full run (about 32 minutes on 2 cores)
 #   bench/run.sh --smoke   tiny counts and durations, so the benchmarks never rot (CI; under 2 minutes)
 # Everything talks to 127.0.0.1 only. See bench/README.md.
 set -euo pipefail
@@ -68,7 +68,7 @@ FAILED=0
 RESULTS="$OUT/results"
 : > "$RESULTS"
 
-echo "1/7 domain overhead (HTTP): bare handler vs a domain per request, alternated $ROUNDS times"
+echo "1/8 domain overhead (HTTP): bare handler vs a domain per request, alternated $ROUNDS times"
 BARE=$(free_port); DOM=$(free_port)
 java -cp "$CP" dev.vertxdomains.bench.OverheadServer "$BARE" "$DOM" > "$OUT/overhead.log" 2>&1 & PIDS+=($!)
 await_line "$OUT/overhead.log" READY
@@ -83,7 +83,7 @@ done
 kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
 python3 -c "print('overhead|domain/bare throughput|%.3f|>= 0.95|%s|bare %.0f req/s, domain %.0f req/s; worst p99 bare %d us, domain %d us' % ($dom_sum/$bare_sum, 'ok' if $dom_sum/$bare_sum >= 0.95 else 'MISSED', $bare_sum/$ROUNDS, $dom_sum/$ROUNDS, $bare_p99, $dom_p99))" >> "$RESULTS"
 
-echo "2/7 faults under load: HelloServer supervised, 2 instances; 1 request in 100 hits /error vs none"
+echo "2/8 faults under load: HelloServer supervised, 2 instances; 1 request in 100 hits /error vs none"
 PORT=$(free_port)
 java -Dvertx-domains.management.port=off -jar "$JAR" run dev.vertxdomains.examples.HelloServer -instances 2 \
   -conf "{\"http.port\": $PORT, \"http.host\": \"127.0.0.1\"}" > "$OUT/hello.log" 2>&1 & PIDS+=($!)
@@ -127,18 +127,54 @@ print('faults|faults/clean throughput|%.3f|>= 0.90, 0 socket errors, faults 500|
 print('faults|new connections per recycle|%.3f|0|%s|%d connections beyond what the same wrk run opens without faults (%d), over %d recycles' % (max(0, $newconn) / rec, 'ok' if $newconn <= 0 else 'MISSED', max(0, $newconn), $CONNECTIONS + 1, $recycles))
 print('faults|extra server CPU per recycle|%.0f us|<= 100 us|%s|server CPU with faults minus clean CPU scaled to the same requests, over %d recycles (clock-tick resolution)' % (max(0, $extra_cpu) / rec, 'ok' if $extra_cpu / rec <= 100 else 'MISSED', $recycles))" >> "$RESULTS"
 
-echo "3/7 recovery time: fault to replacement serving, $RECYCLES recycles"
+echo "3/8 recovery time: fault to replacement serving, $RECYCLES recycles"
 line=$(driver recovery -cp "$CP" dev.vertxdomains.bench.RecoveryBench "$RECYCLES")
 echo "  $line"
 [ "$line" = "RESULT failed" ] && echo "recovery|fault to replacement serving|FAILED|<= 1 ms|FAILED|see bench/results/recovery.log" >> "$RESULTS" || python3 -c "print('recovery|p99 fault to replacement serving|%s ms|<= 1 ms|%s|in the server (the error handled to the replacement running): p50 %s ms, max %s ms; seen by the client (its 500, then the next request answered by the replacement): p50 %s ms, p99 %s ms; %s recycles' % ('$(field "$line" server_p99_ms)', 'ok' if $(field "$line" server_p99_ms) <= 1 else 'MISSED', '$(field "$line" server_p50_ms)', '$(field "$line" server_max_ms)', '$(field "$line" p50_ms)', '$(field "$line" p99_ms)', '$RECYCLES'))" >> "$RESULTS"
 
-echo "4/7 failover: kill -9 the node of a supervised -ha WorkService, $TRIALS trial(s)"
+echo "4/8 failover: kill -9 the node of a supervised -ha WorkService, $TRIALS trial(s)"
 line=$(driver failover -cp "$CP" dev.vertxdomains.bench.FailoverBench "$JAR" "$TRIALS")
 grep -E 'failover (trial|phases)' "$OUT/failover.log" | sed 's/^/  /' || true
 [ "$line" = "RESULT failed" ] && echo "failover|median unavailability|FAILED|<= 500 ms|FAILED|see bench/results/failover.log" >> "$RESULTS" || python3 -c "print('failover|median unavailability|%s ms|<= 500 ms|%s|max %s ms over %s trial(s); failed requests per kill (one every 10 ms, 1 s timeout): median %s, max %s' % ('$(field "$line" median_ms)', 'ok' if $(field "$line" median_ms) <= 500 else 'MISSED', '$(field "$line" max_ms)', '$TRIALS', '$(field "$line" median_failed)', '$(field "$line" max_failed)'))" >> "$RESULTS"
 [ "$line" = "RESULT failed" ] || python3 -c "print('failover|failed calls per kill, idempotent opt-in|%s|0, wait <= 500 ms|%s|IdempotentCalls (250 ms per send) beside each plain request; the longest any retried call waited, median %s ms, max %s ms' % ('$(field "$line" retried_max_failed)', 'ok' if $(field "$line" retried_max_failed) == 0 and $(field "$line" retried_median_wait_ms) <= 500 else 'MISSED', '$(field "$line" retried_median_wait_ms)', '$(field "$line" retried_max_wait_ms)'))" >> "$RESULTS"
 
-echo "5/7 event bus: request/reply through a bare consumer, EventBusDomains, supervised, a ServiceBinder proxy and the supervised Accounts proxy, alternated $ROUNDS times; local, then clustered (two JVMs)"
+echo "5/8 partitions: the holder of a -quorum 2 -ha WorkService cut off by a real network partition (PartitionIT, network namespaces)"
+# The partition figure comes from PartitionIT's own runs (its harness makes the namespaces and cuts, its observer polls
+# every node every 100 ms): the two scenarios where the service must move, twice each. Full run only, as root (CI runs
+# every partition scenario in mvn verify).
+if [ "$SMOKE" = 1 ] || [ "$(id -u)" != 0 ]; then
+  echo "  skipped ($([ "$SMOKE" = 1 ] && echo "smoke run" || echo "needs root for network namespaces"))"
+  echo "partition|majority serves after|skipped|<= 10000 ms|-|$([ "$SMOKE" = 1 ] && echo "full run only; mvn verify runs the scenarios" || echo "needs root")" >> "$RESULTS"
+else
+  rm -f target/PartitionIT-*-figures.txt
+  if ! mvn -B -q verify -Dinvoker.skip -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+      -Dit.test='PartitionIT#holderIsolated+holderCutFromMasterOnly' -Dfailsafe.failIfNoSpecifiedTests=false \
+      > "$OUT/partition.log" 2>&1; then
+    echo "  PartitionIT failed: see $OUT/partition.log"
+  fi
+  cat target/PartitionIT-*-figures.txt 2>/dev/null | grep -E 'majority node runs|overlap' | sed 's/^/  /' || true
+  python3 - target/PartitionIT-*-figures.txt <<'PY' >> "$RESULTS"
+import re, statistics, sys
+serve, overlap = [], []
+for name in sys.argv[1:]:
+    for line in open(name):
+        m = re.search(r"majority node runs a copy after \(ms\) = (\d+)", line)
+        if m:
+            serve.append(int(m.group(1)))
+        m = re.search(r"overlap (during the partition|after the heal) \(ms[^)]*\) = (\d+)", line)
+        if m:
+            overlap.append(int(m.group(2)))
+if not serve:
+    print("partition|majority serves after|FAILED|<= 10000 ms|FAILED|no figures: see bench/results/partition.log")
+else:
+    print("partition|median time until the majority serves|%d ms|<= 10000 ms|%s|holder isolated and bridge, %d runs: %s ms (detection bound 5 s)" % (
+        statistics.median(serve), "ok" if max(serve) <= 10000 else "MISSED", len(serve), ", ".join(map(str, serve))))
+    print("partition|overlap (two copies running)|%d ms|0 ms|%s|the longest, during and after the partition, over %d runs" % (
+        max(overlap), "ok" if max(overlap) == 0 else "MISSED", len(serve)))
+PY
+fi
+
+echo "6/8 event bus: request/reply through a bare consumer, EventBusDomains, supervised, a ServiceBinder proxy and the supervised Accounts proxy, alternated $ROUNDS times; local, then clustered (two JVMs)"
 EB_LANES=$([ "$SMOKE" = 1 ] && echo 8 || echo 32)
 for where in local clustered; do
   line=$(driver "eventbus-$where" -cp "$CP" dev.vertxdomains.bench.EventBusBench "$where" "$SECONDS_EACH" "$ROUNDS" "$EB_LANES")
@@ -163,12 +199,12 @@ print("eventbus|faults/clean throughput, %s|%.3f|>= 0.90|%s|supervised consumer,
 PY
 done
 
-echo "6/7 memory: heap after full GC, before and after $FAULTS faults"
+echo "7/8 memory: heap after full GC, before and after $FAULTS faults"
 line=$(driver memory -Xmx512m -cp "$CP" dev.vertxdomains.bench.MemoryBench "$FAULTS")
 echo "  $line"
 [ "$line" = "RESULT failed" ] && echo "memory|heap growth|FAILED|<= 10 MB|FAILED|see bench/results/memory.log" >> "$RESULTS" || python3 -c "print('memory|heap growth|%s MB|<= 10 MB|%s|%s faults, %s to %s MB, %s faults/s' % ('$(field "$line" growth_mb)', 'ok' if $(field "$line" growth_mb) <= 10 else 'MISSED', '$FAULTS', '$(field "$line" before_mb)', '$(field "$line" after_mb)', '$(field "$line" faults_per_s)'))" >> "$RESULTS"
 
-echo "7/7 micro (JMH): run in a domain, bound handler, vs plain runOnContext"
+echo "8/8 micro (JMH): run in a domain, bound handler, vs plain runOnContext"
 java -cp "$CP" org.openjdk.jmh.Main DomainBenchmark "${JMH_ARGS[@]}" -rf csv -rff "$OUT/jmh.csv" > "$OUT/jmh.log" 2>&1 \
   || { cat "$OUT/jmh.log" >&2; exit 1; }
 python3 - "$OUT/jmh.csv" >> "$RESULTS" <<'PY'
