@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -393,6 +394,7 @@ class PartitionIT {
       ? "never" : firstOther - cutWall);
     s.figure("client: failed requests sent during the partition", failures.isEmpty() ? "none" : failures);
     s.figure("client: answered by another node within 30 s of the settling", moved != null);
+    s.clientInterleaved = lastHolder != Long.MIN_VALUE && firstOther != Long.MAX_VALUE && lastHolder >= firstOther;
     if (clientWithMinority) {
       // The client stays on the side of the master it follows, the holder's. Once that side has settled (the holder's
       // view has dropped the others; before, the subscription the paused copy left may still be seen, and a request
@@ -676,6 +678,7 @@ class PartitionIT {
     List<String> staleRecords = List.of();
 
     final long serveBoundMillis;
+    boolean clientInterleaved;
 
     Scenario(String title, boolean moves, long serveBoundMillis) {
       this.title = title;
@@ -700,7 +703,11 @@ class PartitionIT {
     void check() {
       assertEquals(0, overlapPartitionMs + overlapHealMs, "(a) never two nodes running the service at once; "
         + "overlap during the partition " + overlapPartitionMs + " ms, after the heal " + overlapHealMs + " ms");
+      assertFalse(clientInterleaved, "(a) the client never had answers from two copies interleaved: the holder's last "
+        + "answer was to a request sent before the first one another node answered");
       if (moves) {
+        assertTrue(holderStoppedMs >= 0 && holderStoppedMs < majorityMs, "(a) the holder's copy stops ("
+          + holderStoppedMs + " ms) before the majority's starts (" + majorityMs + " ms)");
         assertTrue(majorityMs >= 0 && majorityMs <= serveBoundMillis, "(b) the majority serves within "
           + serveBoundMillis + " ms of the cut; it took " + (majorityMs < 0 ? "forever" : majorityMs + " ms"));
       } else {
