@@ -7,7 +7,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,9 +109,8 @@ final class ClusterLease {
   private final Map<String, Held> held = new ConcurrentHashMap<>();
   /** Each node's Hazelcast address, kept after it leaves, for the death probe. */
   private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
-  private MessageConsumer<JsonObject> consumer;
-  private long renewTimer;
-  private volatile boolean closed;
+  /** The number of data members the last majority warning was about (event loop only). */
+  private int warnedMembers;
 
   ClusterLease(Vertx vertx, HazelcastInstance hazelcast, String nodeId, int quorum, LeaseBook.Terms terms,
                Holder holder) {
@@ -125,10 +123,10 @@ final class ClusterLease {
     this.holder = holder;
   }
 
-  /** Starts answering requests, renewing, and watching the leases held here. */
+  /** Starts answering requests, renewing, and watching the leases held here (until the node leaves the cluster). */
   ClusterLease start() {
-    consumer = vertx.eventBus().consumer(ADDRESS_PREFIX + nodeId, this::handle);
-    renewTimer = vertx.setPeriodic(Math.max(1, TimeUnit.NANOSECONDS.toMillis(terms.renewNanos())), id -> renewAll());
+    vertx.eventBus().consumer(ADDRESS_PREFIX + nodeId, this::handle);
+    vertx.setPeriodic(Math.max(1, TimeUnit.NANOSECONDS.toMillis(terms.renewNanos())), id -> renewAll());
     LOG.info("HA deployments take work here only under a lease granted by {} of the cluster's data members (term {} ms, "
       + "renewed every {} ms){}", quorum, TimeUnit.NANOSECONDS.toMillis(terms.termNanos()),
       TimeUnit.NANOSECONDS.toMillis(terms.renewNanos()), quorum > 1 ? ""
@@ -137,19 +135,6 @@ final class ClusterLease {
     watch.setDaemon(true);
     watch.start();
     return this;
-  }
-
-  /** Stops renewing and answering (the node leaves). */
-  void close() {
-    closed = true;
-    vertx.cancelTimer(renewTimer);
-    if (consumer != null) {
-      consumer.unregister();
-    }
-  }
-
-  int quorum() {
-    return quorum;
   }
 
   /** Whether this node holds the lease of {@code haId} and may let it take work. */
@@ -194,7 +179,7 @@ final class ClusterLease {
         return;
       }
       releaseEverywhere(haId, token);
-      if (closed || System.nanoTime() - deadline > 0) {
+      if (System.nanoTime() - deadline > 0) {
         done.fail(new IllegalStateException("HA deployment " + haId + ": no lease from a quorum within "
           + ACQUIRE_DEADLINE_MILLIS + " ms (" + round.describe(quorum) + "); not starting it here"));
         return;
@@ -228,6 +213,7 @@ final class ClusterLease {
   // Holding
 
   private void renewAll() {
+    warnIfNoMajority();
     for (Held lease : held.values()) {
       if (lease.renewing) {
         continue;
@@ -264,9 +250,25 @@ final class ClusterLease {
     }
   }
 
+  /**
+   * One WARN line when a quorum above 1 is not a majority of the data members this node sees: two sides of a partition could
+   * then both hold a lease. Once per change of the member count.
+   */
+  private void warnIfNoMajority() {
+    if (held.isEmpty()) {
+      return;
+    }
+    int members = dataMembers().size() + 1;
+    if (quorum > 1 && members > 2 * quorum - 1 && members != warnedMembers) {
+      warnedMembers = members;
+      LOG.warn("The lease quorum {} (-quorum) is not a majority of the {} data members: two sides of a partition "
+        + "could each run a copy of an HA deployment; set -quorum to {} or more", quorum, members, members / 2 + 1);
+    }
+  }
+
   /** The watch thread: stops a lease's intake, on this node's clock, before the lease runs out. */
   private void watch() {
-    while (!closed && hazelcast.getLifecycleService().isRunning()) {
+    while (hazelcast.getLifecycleService().isRunning()) {
       try {
         Thread.sleep(WATCH_TICK_MILLIS);
       } catch (InterruptedException e) {
