@@ -74,8 +74,11 @@ final class SupervisedDeployment {
     slots.remove(slot);
     if (slots.isEmpty()) {
       Supervisor.unregister(vertx, this);
-      if (gate != null && admitted.succeeded()) {
-        gate.ended(asGated());
+      if (gate != null) {
+        // Also when the admission completes later (an undeploy while the gate was still deciding): what it granted
+        // must be given back.
+        StartGate gated = gate;
+        admitted.onSuccess(v -> gated.ended(asGated()));
       }
       Supervisor.publish(vertx, new JsonObject()
           .put("type", "undeployed").put("deployment", deploymentId()).put("verticle", verticleName)
