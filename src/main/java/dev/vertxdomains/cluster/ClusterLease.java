@@ -16,6 +16,7 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,8 +52,9 @@ final class ClusterLease {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterLease.class);
   private static final long WATCH_TICK_MILLIS = 20;
   private static final int PROBE_MILLIS = 250;
-  /** How long a take-over waits for a lease before the deployment fails. */
-  private static final long ACQUIRE_DEADLINE_MILLIS = 120_000;
+  /** How long a take-over waits for a lease before the deployment fails (below Vert.x HA's 120 s failover wait). */
+  private static final long ACQUIRE_DEADLINE_MILLIS = 100_000;
+  private static final LeaseBook.Vote UNANSWERED = new LeaseBook.Vote(false, null, null, 0);
 
   /** What the claims do when a lease changes. */
   interface Holder {
@@ -111,6 +113,8 @@ final class ClusterLease {
   private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
   /** The number of data members the last majority warning was about (event loop only). */
   private int warnedMembers;
+  /** When this node started voting: it grants nothing for a promise's length, what it may have granted before. */
+  private final long startedAt = System.nanoTime();
 
   ClusterLease(Vertx vertx, HazelcastInstance hazelcast, String nodeId, int quorum, LeaseBook.Terms terms,
                Holder holder) {
@@ -135,6 +139,11 @@ final class ClusterLease {
     watch.setDaemon(true);
     watch.start();
     return this;
+  }
+
+  /** When this node started voting ({@link System#nanoTime()}). */
+  long startedAt() {
+    return startedAt;
   }
 
   /** Whether this node holds the lease of {@code haId} and may let it take work. */
@@ -162,12 +171,13 @@ final class ClusterLease {
       return Future.succeededFuture();
     }
     Promise<Void> done = Promise.promise();
-    attempt(haId, UUID.randomUUID().toString(), System.nanoTime()
-      + TimeUnit.MILLISECONDS.toNanos(ACQUIRE_DEADLINE_MILLIS), true, done);
+    attempt(haId, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ACQUIRE_DEADLINE_MILLIS), true, done);
     return done.future();
   }
 
-  private void attempt(String haId, String token, long deadline, boolean first, Promise<Void> done) {
+  /** One attempt, with a token of its own: a late vote for an earlier attempt's token counts for nothing. */
+  private void attempt(String haId, long deadline, boolean first, Promise<Void> done) {
+    String token = UUID.randomUUID().toString();
     round(haId, token).onComplete(ar -> {
       Round round = ar.result();
       if (round.granted() >= quorum) {
@@ -187,10 +197,24 @@ final class ClusterLease {
       if (first) {
         LOG.info("Waiting for the lease of HA deployment {} ({})", haId, round.describe(quorum));
       }
-      long renew = TimeUnit.NANOSECONDS.toMillis(terms.renewNanos());
-      vertx.setTimer(renew + ThreadLocalRandom.current().nextLong(renew + 1),
-        id -> attempt(haId, token, deadline, false, done));
+      vertx.setTimer(retryMillis(round), id -> attempt(haId, deadline, false, done));
     });
+  }
+
+  /**
+   * When to ask again after a round without a quorum: just after the longest promise a grantor named runs out (a
+   * little jitter, so that two nodes taking over at once do not keep colliding), else after one or two renewal
+   * periods (nobody named a promise: grantors did not answer, or were starting).
+   */
+  private long retryMillis(Round round) {
+    long renew = TimeUnit.NANOSECONDS.toMillis(terms.renewNanos());
+    long promised = round.votes().stream().filter(vote -> vote.holder() != null)
+      .mapToLong(LeaseBook.Vote::remainingNanos).max().orElse(-1);
+    if (promised < 0) {
+      return renew + ThreadLocalRandom.current().nextLong(renew + 1);
+    }
+    return Math.min(renew, TimeUnit.NANOSECONDS.toMillis(promised)) + 10
+      + ThreadLocalRandom.current().nextLong(renew / 10 + 1);
   }
 
   /** Gives the lease of {@code haId} up (its deployment ended here). */
@@ -213,6 +237,9 @@ final class ClusterLease {
   // Holding
 
   private void renewAll() {
+    if (!hazelcast.getLifecycleService().isRunning()) {
+      return; // the watch has stopped every intake
+    }
     warnIfNoMajority();
     for (Held lease : held.values()) {
       if (lease.renewing) {
@@ -266,26 +293,38 @@ final class ClusterLease {
     }
   }
 
-  /** The watch thread: stops a lease's intake, on this node's clock, before the lease runs out. */
+  /**
+   * The watch thread: stops a lease's intake, on this node's clock, before the lease runs out, and keeps it stopped
+   * while it is out (so that a resume queued just before cannot reopen it). When this node leaves the cluster (its
+   * Hazelcast instance stops while the process lives on), every lease is out for good.
+   */
   private void watch() {
-    while (hazelcast.getLifecycleService().isRunning()) {
+    while (true) {
       try {
         Thread.sleep(WATCH_TICK_MILLIS);
       } catch (InterruptedException e) {
         return;
       }
+      boolean member = hazelcast.getLifecycleService().isRunning();
       long now = System.nanoTime();
       for (Held lease : held.values()) {
         boolean expired;
+        boolean out;
         synchronized (lease) {
-          expired = lease.serving && !LeaseBook.mayServe(lease.validUntil, now, terms);
+          expired = lease.serving && (!member || !LeaseBook.mayServe(lease.validUntil, now, terms));
           lease.serving &= !expired;
+          out = !lease.serving;
         }
         if (expired) {
-          LOG.warn("HA deployment {}: no quorum of {} renewed this node's lease in time; it takes no new work until "
-            + "one does", lease.haId, quorum);
+          LOG.warn("HA deployment {}: {}; it takes no new work until a quorum renews its lease", lease.haId,
+            member ? "no quorum of " + quorum + " renewed this node's lease in time" : "this node left the cluster");
+        }
+        if (out) {
           holder.expired(lease.haId);
         }
+      }
+      if (!member) {
+        return;
       }
       book.expire(now);
     }
@@ -294,29 +333,43 @@ final class ClusterLease {
   // ----------------------------------------------------------------------------------------------------------------
   // Voting
 
-  /** One round: this node's own vote and every other data member's, each within a renewal period. */
+  /**
+   * One round: this node's own vote (none on a lite member) and every other data member's, each within a renewal
+   * period. It ends as soon as a quorum has granted, else when every vote is in.
+   */
   private Future<Round> round(String haId, String token) {
     long sentAt = System.nanoTime();
     List<Future<LeaseBook.Vote>> votes = new ArrayList<>();
-    votes.add(vote(haId, nodeId, token));
+    if (!hazelcast.getCluster().getLocalMember().isLiteMember()) {
+      votes.add(vote(haId, nodeId, token));
+    }
     JsonObject request = new JsonObject().put("op", "vote").put("haId", haId).put("token", token).put("node", nodeId);
     DeliveryOptions timeout = new DeliveryOptions()
       .setSendTimeout(Math.max(1, TimeUnit.NANOSECONDS.toMillis(terms.renewNanos())));
     for (String node : dataMembers()) {
       votes.add(vertx.eventBus().<JsonObject>request(ADDRESS_PREFIX + node, request, timeout)
         .map(reply -> fromJson(reply.body()))
-        .otherwise(new LeaseBook.Vote(false, null, null, 0)));
+        .otherwise(UNANSWERED));
     }
-    return Future.join(votes).transform(ar -> {
-      List<LeaseBook.Vote> all = new ArrayList<>();
-      int granted = 0;
-      for (Future<LeaseBook.Vote> vote : votes) {
-        LeaseBook.Vote result = vote.succeeded() ? vote.result() : new LeaseBook.Vote(false, null, null, 0);
-        all.add(result);
-        granted += result.granted() ? 1 : 0;
-      }
-      return Future.succeededFuture(new Round(sentAt, granted, all));
-    });
+    Promise<Round> result = Promise.promise();
+    List<LeaseBook.Vote> all = new ArrayList<>();
+    int[] granted = {0};
+    for (Future<LeaseBook.Vote> vote : votes) {
+      vote.onComplete(ar -> {
+        synchronized (all) {
+          LeaseBook.Vote cast = ar.succeeded() ? ar.result() : UNANSWERED;
+          all.add(cast);
+          granted[0] += cast.granted() ? 1 : 0;
+          if (granted[0] >= quorum || all.size() == votes.size()) {
+            result.tryComplete(new Round(sentAt, granted[0], List.copyOf(all)));
+          }
+        }
+      });
+    }
+    if (votes.isEmpty()) {
+      result.tryComplete(new Round(sentAt, 0, List.of()));
+    }
+    return result.future();
   }
 
   private void handle(Message<JsonObject> message) {
@@ -327,8 +380,13 @@ final class ClusterLease {
       message.fail(400, "haId and token are required");
       return;
     }
-    if ("release".equals(body.getString("op"))) {
+    String op = body.getString("op");
+    if ("release".equals(op)) {
       book.forget(haId, token);
+      return;
+    }
+    if (!"vote".equals(op)) {
+      message.fail(400, "op: must be vote or release, got " + op);
       return;
     }
     String node = body.getString("node");
@@ -344,6 +402,10 @@ final class ClusterLease {
    * probed first, and a refused connection ends its promise.
    */
   private Future<LeaseBook.Vote> vote(String haId, String node, String token) {
+    if (System.nanoTime() - startedAt - terms.promiseNanos() < 0) {
+      // Perhaps a restart: what this node promised before it does not know, so it promises nothing yet.
+      return Future.succeededFuture(new LeaseBook.Vote(false, LeaseBook.Refusal.STARTING, null, 0));
+    }
     Set<String> members = memberIds();
     LeaseBook.Promise before = book.promise(haId);
     LeaseBook.Vote vote = book.vote(haId, node, token, members.contains(node), System.nanoTime());
@@ -379,7 +441,7 @@ final class ClusterLease {
 
   /** The Vert.x node ids of the current members; remembers each one's address. */
   private Set<String> memberIds() {
-    Set<String> ids = new java.util.HashSet<>();
+    Set<String> ids = new HashSet<>();
     for (Member member : hazelcast.getCluster().getMembers()) {
       String id = Members.nodeId(member);
       if (id != null) {

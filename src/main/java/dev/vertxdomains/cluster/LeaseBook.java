@@ -50,7 +50,12 @@ final class LeaseBook {
     /** Another token holds the lease here. */
     HELD,
     /** The requesting node is not a member in this node's view of the cluster. */
-    NOT_MEMBER
+    NOT_MEMBER,
+    /**
+     * This node started less than a promise's length ago: it may have been restarted, and forgotten a promise it made
+     * before, so it promises nothing yet.
+     */
+    STARTING
   }
 
   /**

@@ -52,6 +52,35 @@ class ClusterLeaseTest {
     cluster.managers.get(1).getHazelcastInstance().getLifecycleService().terminate();
     taking.await(2, TimeUnit.SECONDS);
     assertTrue(third.serving("svc"));
+    // The node whose cluster membership ended (its process lives on) takes no work under the lease it had.
+    awaitTrue(() -> !second.serving("svc"), 2_000, "the node that left the cluster stops serving");
+  }
+
+  @Test
+  @DisplayName("a node that has just started promises nothing for a promise's length: it may have forgotten one")
+  void aStartingNodePromisesNothing() throws Exception {
+    ClusterClaims[] claims = new ClusterClaims[3];
+    cluster = LocalCluster.start(3, true, (i, vertx, manager) -> claims[i] = ClusterClaims.install(vertx, manager, 3));
+    // A quorum of 3 needs every node's vote, the youngest's too: not before it has run for a term and a margin.
+    long asked = System.nanoTime();
+    claims[0].lease().acquire("svc").await(10, TimeUnit.SECONDS);
+    assertTrue(claims[0].lease().serving("svc"));
+    long youngest = claims[2].lease().startedAt();
+    assertTrue(System.nanoTime() - youngest >= LeaseBook.Terms.forBound(5_000).promiseNanos(),
+      "granted only once the youngest node had run a promise's length (asked " + (asked - youngest) / 1_000_000
+        + " ms after it started)");
+  }
+
+  /** Polls a condition (the watch thread's work has no event to wait on) for at most {@code millis}. */
+  private static void awaitTrue(java.util.function.BooleanSupplier condition, long millis, String what)
+    throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError(what + ": not within " + millis + " ms");
+      }
+      Thread.sleep(10);
+    }
   }
 
   /** Completes after {@code millis} on a Vert.x timer: for an assertion that something did not happen meanwhile. */
