@@ -20,6 +20,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -79,16 +80,21 @@ public final class ClusterClaims implements StartGate {
   /** Whether members joined this node again after some had left since the freeze (the split healed). */
   private volatile boolean mergedSinceResume;
   /** Hazelcast's failure-detection bound (max.no.heartbeat). */
-  private long boundMillis;
+  private final long boundMillis;
   private long fenceTimer = -1;
-  private ClusterLease lease;
+  /** A check of the fenced deployments is in flight (on the fence timer's context). */
+  private boolean checkingFenced;
+  private final ClusterLease lease;
 
-  private ClusterClaims(Vertx vertx, HazelcastClusterManager manager) {
+  private ClusterClaims(Vertx vertx, HazelcastClusterManager manager, int quorum) {
     this.vertx = vertx;
     this.nodeId = manager.getNodeId();
     this.hazelcast = manager.getHazelcastInstance();
     this.owners = hazelcast.getMap(OWNERS_MAP);
     this.handoffs = hazelcast.getMap(HANDOFFS_MAP);
+    this.boundMillis = heartbeatBoundMillis(hazelcast);
+    this.lease = new ClusterLease(vertx, hazelcast, nodeId, quorum, LeaseBook.Terms.forBound(boundMillis),
+      new LeaseEvents());
   }
 
   /**
@@ -104,8 +110,9 @@ public final class ClusterClaims implements StartGate {
 
   /**
    * Installs the claims, with leases granted by {@code quorum} nodes, for a clustered Vert.x instance that has joined.
-   * With Vert.x HA's quorum here (a majority of the cluster's data members), at most one copy of an HA deployment
-   * takes work at any moment, under any partition; with 1, a cut-off node keeps its copies, and the others start
+   * With Vert.x HA's quorum here (the same majority of the cluster's data members on every node), at most one copy of
+   * an HA deployment takes new work at any moment, under a partition that drops packets, while clock rates agree
+   * within the lease's margin (see {@link LeaseBook}); with 1, a cut-off node keeps its copies, and the others start
    * theirs once its lease has run out.
    *
    * @param vertx   the Vert.x instance
@@ -120,7 +127,8 @@ public final class ClusterClaims implements StartGate {
     if (manager.getHazelcastInstance() == null) {
       throw new IllegalStateException("ClusterClaims.install needs a cluster manager that has joined");
     }
-    ClusterClaims claims = new ClusterClaims(vertx, manager);
+    ClusterClaims claims = new ClusterClaims(vertx, manager, quorum);
+    claims.lease.start(); // before the gate: a start it admits needs a lease
     Integrations.gateStarts(vertx, claims);
     Integrations.onGiveUp(vertx, GiveUpAction.HANDOFF, gaveUp -> gaveUp.supervisor().haId() == null
       ? Future.failedFuture("not an HA deployment (no supervisor.haId)")
@@ -144,9 +152,6 @@ public final class ClusterClaims implements StartGate {
       }
     });
     vertx.setPeriodic(RECONCILE_MILLIS, id -> claims.reconcile());
-    claims.boundMillis = heartbeatBoundMillis(claims.hazelcast);
-    claims.lease = new ClusterLease(vertx, claims.hazelcast, claims.nodeId, quorum,
-      LeaseBook.Terms.forBound(claims.boundMillis), claims.new LeaseEvents()).start();
     claims.watchFreezes(claims.boundMillis);
     return claims;
   }
@@ -230,11 +235,12 @@ public final class ClusterClaims implements StartGate {
       fenceTimer = -1;
       return;
     }
-    if (!settled(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - resumedAt))) {
+    if (checkingFenced || !settled(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - resumedAt))) {
       return;
     }
+    // Each stays fenced until its own decision (a lease renewal must not resume it meanwhile).
     Map<String, String> checking = new HashMap<>(fenced);
-    fenced.clear();
+    checkingFenced = true;
     vertx.<Map<String, String>>executeBlocking(() -> {
       Map<String, String> holders = new HashMap<>();
       checking.forEach((haId, deploymentId) -> {
@@ -246,13 +252,16 @@ public final class ClusterClaims implements StartGate {
       });
       return holders;
     }, false).onComplete(ar -> {
+      checkingFenced = false;
       if (ar.failed()) {
         LOG.warn("Cannot check the claims of fenced HA deployments yet: {}", ar.cause().toString());
-        fenced.putAll(checking);
         return;
       }
       checking.forEach((haId, deploymentId) -> {
         String holder = ar.result().get(haId);
+        if (!fenced.remove(haId, deploymentId)) {
+          return; // decided meanwhile (the lease found it lost), or fenced again by a later freeze
+        }
         if (holder.equals(nodeId)) {
           LOG.info("Supervised deployment {} (haId {}) is still this node's after the freeze; resuming it{}",
             deploymentId, haId, lease.serving(haId) ? "" : " once a quorum renews its lease");
@@ -401,7 +410,7 @@ public final class ClusterClaims implements StartGate {
       .<Void>mapEmpty().otherwiseEmpty();
     Map<String, String> running = Map.copyOf(this.running);
     if (running.isEmpty()) {
-      return orphans;
+      return Future.all(record, orphans).mapEmpty();
     }
     Future<Void> claims = vertx.<Map<String, String>>executeBlocking(() -> {
       Map<String, String> duplicates = new HashMap<>();
@@ -421,10 +430,10 @@ public final class ClusterClaims implements StartGate {
   }
 
   /**
-   * Removes from this node's Vert.x HA record the deployments that no longer run here. Vert.x HA undeploys a node's HA
-   * deployments when it loses its quorum without taking them out of its record, and queues them for a redeploy; when
-   * the claims refuse that redeploy (another node took the deployment over meanwhile), the record would list them
-   * for good, and the cluster would start them again when this node leaves. Vert.x writes the record again on each
+   * Removes from this node's Vert.x HA record the deployments that no longer run here because another live node runs
+   * them. Vert.x HA undeploys a node's HA deployments when it loses its quorum without taking them out of its record,
+   * and queues them for a redeploy; when the claims refuse that redeploy (another node took the deployment over
+   * meanwhile), the record would list them for good, and the cluster would start them again when this node leaves. Vert.x writes the record again on each
    * HA deploy here, so this runs on every reconcile; the write is a compare-and-set against Vert.x's own.
    */
   private void pruneOwnRecord() {
@@ -437,13 +446,19 @@ public final class ClusterClaims implements StartGate {
     Set<String> deployed = vertx.deploymentIDs();
     JsonObject info = new JsonObject(record);
     JsonArray kept = new JsonArray();
-    List<String> gone = new java.util.ArrayList<>();
+    List<String> gone = new ArrayList<>();
     for (Object item : info.getJsonArray("verticles", new JsonArray())) {
       JsonObject verticle = (JsonObject) item;
-      if (deployed.contains(verticle.getString("dep_id"))) {
+      String haId = haId(verticle);
+      String holder = haId == null ? null : owners.get(haId);
+      // Not running here and held by another live node: it runs there. (Not running here and held by nobody else:
+      // Vert.x undeployed it on a lost quorum and holds it for a redeploy; the record is what fails it over.)
+      if (deployed.contains(verticle.getString("dep_id")) || holder == null || holder.equals(nodeId)
+        || !isMember(holder)) {
         kept.add(verticle);
       } else {
-        gone.add(verticle.getString("verticle_name") + " (" + verticle.getString("dep_id") + ")");
+        gone.add(verticle.getString("verticle_name") + " (" + verticle.getString("dep_id") + ", running on node "
+          + holder + ")");
       }
     }
     if (!gone.isEmpty() && haInfo.replace(nodeId, record, info.put("verticles", kept).encode())) {
@@ -498,15 +513,20 @@ public final class ClusterClaims implements StartGate {
     }
   }
 
+  /** The {@code supervisor.haId} of a deployment in a Vert.x HA record, or {@code null}. */
+  private static String haId(JsonObject record) {
+    JsonObject config = record.getJsonObject("options", new JsonObject()).getJsonObject("config");
+    JsonObject supervisor = config == null ? null : config.getJsonObject("supervisor");
+    return supervisor == null ? null : supervisor.getString("haId");
+  }
+
   /** The departed node's Vert.x HA record of the deployment with this haId (still there while it fails over). */
   private JsonObject failedOverRecord(String haId) {
     IMap<String, String> haInfo = hazelcast.getMap(HA_INFO_MAP);
     for (String value : haInfo.values()) {
       for (Object item : new JsonObject(value).getJsonArray("verticles", new JsonArray())) {
         JsonObject record = (JsonObject) item;
-        JsonObject config = record.getJsonObject("options", new JsonObject()).getJsonObject("config");
-        JsonObject supervisor = config == null ? null : config.getJsonObject("supervisor");
-        if (supervisor != null && haId.equals(supervisor.getString("haId"))) {
+        if (haId.equals(haId(record))) {
           return record;
         }
       }

@@ -162,7 +162,7 @@ final class ProcessServices {
   }
 
   /** Vert.x's options, read once Vert.x runs (the legacy launcher sets HA after {@link #beforeStartingVertx}). */
-  private io.vertx.core.VertxOptions vertxOptions;
+  private volatile io.vertx.core.VertxOptions vertxOptions;
 
   /** The most ports one member's range may name. */
   static final int MAX_PORT_RANGE = 100;
