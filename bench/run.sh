@@ -152,8 +152,11 @@ else
       > "$OUT/partition.log" 2>&1; then
     echo "  PartitionIT failed: see $OUT/partition.log"
   fi
-  cat target/PartitionIT-*-figures.txt 2>/dev/null | grep -E 'majority node runs|overlap' | sed 's/^/  /' || true
-  python3 - target/PartitionIT-*-figures.txt <<'PY' >> "$RESULTS"
+  shopt -s nullglob
+  FIGURES=(target/PartitionIT-*-figures.txt)
+  shopt -u nullglob
+  cat "${FIGURES[@]}" /dev/null | grep -E 'majority node runs|overlap' | sed 's/^/  /' || true
+  python3 - "${FIGURES[@]}" <<'PY' >> "$RESULTS"
 import re, statistics, sys
 serve, overlap = [], []
 for name in sys.argv[1:]:
@@ -164,8 +167,8 @@ for name in sys.argv[1:]:
         m = re.search(r"overlap (during the partition|after the heal) \(ms[^)]*\) = (\d+)", line)
         if m:
             overlap.append(int(m.group(2)))
-if not serve:
-    print("partition|majority serves after|FAILED|<= 10000 ms|FAILED|no figures: see bench/results/partition.log")
+if not serve or not overlap:
+    print("partition|majority serves after|FAILED|<= 10000 ms|FAILED|no figures (skipped where namespaces cannot be made): see bench/results/partition.log")
 else:
     print("partition|median time until the majority serves|%d ms|<= 10000 ms|%s|holder isolated and bridge, %d runs: %s ms (detection bound 5 s)" % (
         statistics.median(serve), "ok" if max(serve) <= 10000 else "MISSED", len(serve), ", ".join(map(str, serve))))

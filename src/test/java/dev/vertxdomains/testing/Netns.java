@@ -656,6 +656,8 @@ public final class Netns implements AutoCloseable {
       return refused.getMessage() != null && refused.getMessage().contains("refused");
     } catch (SocketTimeoutException dropped) {
       return false;
+    } catch (java.net.NoRouteToHostException | java.net.PortUnreachableException unreachable) {
+      return false; // a link still coming up: the caller retries
     }
   }
 
