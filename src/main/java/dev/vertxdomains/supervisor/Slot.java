@@ -49,6 +49,9 @@ final class Slot implements Deployable, SlotScope {
   private final List<Function<Drain, Future<?>>> closeParticipants = new CopyOnWriteArrayList<>();
   /** Told to stop ({@code true}) or resume taking new work: when the loop is stuck, or the intake paused. */
   private final List<Handler<Boolean>> intakeListeners = new CopyOnWriteArrayList<>();
+  private final Object intakeLock = new Object();
+  /** What the intake listeners were last told: open or not (guarded by {@link #intakeLock}). */
+  private boolean intakeOpen = true;
   private final HoldQueue held = new HoldQueue(this);
   final StuckLoop loop;
   /** The slot's life: written by {@link #fire} only. */
@@ -170,9 +173,30 @@ final class Slot implements Deployable, SlotScope {
     return fire(event, null, null);
   }
 
-  /** Tells the intake listeners (listeners, consumers) to take new work again, or to stop taking it. */
-  void intake(boolean open) {
-    intakeListeners.forEach(listener -> listener.handle(!open));
+  /**
+   * Tells the intake listeners (listeners, consumers) to take new work again or to stop taking it, as the slot's
+   * state says now, when that is not what they were last told. Serialized and read under one lock: of two transitions
+   * that race (a pause from the cluster's watch thread, a resume on the slot's context), the listeners end with the
+   * state of the later one.
+   */
+  void syncIntake() {
+    synchronized (intakeLock) {
+      boolean open = state.intake().open();
+      if (open != intakeOpen) {
+        intakeOpen = open;
+        intakeListeners.forEach(listener -> listener.handle(!open));
+      }
+    }
+  }
+
+  /** Tells the intake listeners to stop taking new work before the state says so (see {@link StuckLoop}). */
+  void closeIntake() {
+    synchronized (intakeLock) {
+      if (intakeOpen) {
+        intakeOpen = false;
+        intakeListeners.forEach(listener -> listener.handle(true));
+      }
+    }
   }
 
   /**
@@ -182,15 +206,15 @@ final class Slot implements Deployable, SlotScope {
   void pauseIntake(boolean pause) {
     if (pause) {
       if (fire(new SlotState.Pause(true))) {
-        intake(false);
+        syncIntake();
       }
       return;
     }
     Context on = home;
     if (on != null) {
       on.runOnContext(v -> {
-        if (fire(new SlotState.Pause(false)) && state.intake().open()) {
-          intake(true);
+        if (fire(new SlotState.Pause(false))) {
+          syncIntake();
         }
       });
     }

@@ -55,8 +55,9 @@ final class StuckLoop {
       on.runOnContext(v -> beat());
     } else if (!state.intake().stuck() && now - sent >= bound) {
       // Listeners first (they leave the port's balancer), so that whoever reacts to the event finds it done.
-      slot.intake(false);
+      slot.closeIntake();
       slot.fire(new SlotState.Blocked(), null, null);
+      slot.syncIntake();
       stuck(now - sent, options);
     }
   }
@@ -70,9 +71,7 @@ final class StuckLoop {
     if (slot.fire(new SlotState.RunsAgain(), null, null)) {
       LOG.warn("Worker {} of {} runs again: its event loop was blocked for about {} ms", slot.id(),
         slot.group.verticleName, System.currentTimeMillis() - sent);
-      if (slot.state().intake().open()) {
-        slot.intake(true);
-      }
+      slot.syncIntake();
       if (in != null) {
         in.home().runOnContext(v -> in.loop.endAsStandIn(Promise.promise()));
       }

@@ -186,4 +186,35 @@ class SupervisedEventBusTest {
       vertx.close().await(30, TimeUnit.SECONDS);
     }
   }
+
+  @Test
+  @DisplayName("a pause (another thread) racing a resume (the slot's context), 300 times: each time the consumer ends "
+    + "registered exactly when the worker reports running, and absent when it reports paused")
+  void racingPauseAndResumeEndConsistent(Vertx vertx) throws Exception {
+    String address = "test.work." + UUID.randomUUID();
+    String id = deployWork(vertx, address, 1).await(30, TimeUnit.SECONDS);
+    for (int round = 0; round < 300; round++) {
+      Thread pause = new Thread(() -> Supervisor.pauseIntake(vertx, id, true));
+      pause.start();
+      Supervisor.pauseIntake(vertx, id, false);
+      pause.join(10_000);
+      // The resume runs on the slot's context, later; whichever transition is last, the consumer must follow it.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      String seen;
+      while (true) {
+        WorkerState state = Supervisor.workers(vertx).get(0).state();
+        String outcome = request(vertx, address, "ok").await(20, TimeUnit.SECONDS);
+        seen = state + " / " + outcome;
+        boolean agrees = state == WorkerState.RUNNING ? outcome.equals("ok")
+          : state == WorkerState.PAUSED && outcome.equals("failure:NO_HANDLERS:-1");
+        // The state read again: the pair is only meaningful when nothing moved in between.
+        if (agrees && Supervisor.workers(vertx).get(0).state() == state) {
+          break;
+        }
+        assertTrue(System.nanoTime() < deadline, "round " + round + ": the consumer does not follow the state: "
+          + seen);
+        Thread.onSpinWait();
+      }
+    }
+  }
 }
