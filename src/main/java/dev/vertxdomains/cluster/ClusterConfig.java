@@ -1,9 +1,11 @@
 package dev.vertxdomains.cluster;
 
 import com.hazelcast.config.Config;
+import com.hazelcast.config.EndpointConfig;
 import com.hazelcast.config.InvalidConfigurationException;
 import com.hazelcast.config.ListenerConfig;
 import com.hazelcast.config.XmlConfigBuilder;
+import com.hazelcast.instance.EndpointQualifier;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.io.IOException;
@@ -103,10 +105,28 @@ public final class ClusterConfig {
       }
       XmlConfigBuilder builder = new XmlConfigBuilder(in);
       builder.setProperties(values);
-      return builder.build().setLiteMember(Boolean.parseBoolean(lite))
+      Config config = builder.build();
+      lingerOff(config);
+      return config.setLiteMember(Boolean.parseBoolean(lite))
         .addListenerConfig(new ListenerConfig(new HazelcastInternals()));
     } catch (IOException | InvalidConfigurationException e) {
       throw new IllegalArgumentException(file + ": not a valid Hazelcast configuration: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Member connections without {@code SO_LINGER=0}, the advanced network's default (its XML allows no value below 0):
+   * Hazelcast closes a dropped member's connection while it is still registered with a selector, and with a zero
+   * linger the kernel sends nothing until that selector next wakes, up to 5 s later, and then a reset. A new master
+   * candidate's mastership claim to a member that follows the old master (a lite client reaching both sides of a
+   * partition) went unanswered on such a half-closed connection and waited out Hazelcast's fixed 5 s step; with the
+   * system's default the close is a FIN at once, the candidate's retry is refused, and the claim ends within a second.
+   * Only the default zero is changed; an explicit {@code linger-seconds} above zero is kept.
+   */
+  private static void lingerOff(Config config) {
+    EndpointConfig member = config.getAdvancedNetworkConfig().getEndpointConfigs().get(EndpointQualifier.MEMBER);
+    if (member != null && member.getSocketLingerSeconds() == 0) {
+      member.setSocketLingerSeconds(-1);
     }
   }
 

@@ -1,17 +1,27 @@
 package dev.vertxdomains.cluster;
 
+import com.hazelcast.instance.EndpointQualifier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 import java.util.Properties;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The settings of conf/cluster.xml that are not about the network. */
 class ClusterConfigTest {
+
+  @Test
+  @DisplayName("member connections close at once (no SO_LINGER=0, the advanced network's default), so that a dropped "
+    + "member's connection ends with a FIN rather than a reset seconds later")
+  void memberConnectionsLingerAsTheSystemDoes() {
+    assertEquals(-1, ClusterConfig.load(Map.of(), new Properties()).getAdvancedNetworkConfig().getEndpointConfigs()
+      .get(EndpointQualifier.MEMBER).getSocketLingerSeconds());
+  }
 
   @Test
   @DisplayName("lite-member makes a Hazelcast lite member, from the property or the environment; anything but "
