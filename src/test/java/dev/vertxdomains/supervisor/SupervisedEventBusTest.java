@@ -171,7 +171,9 @@ class SupervisedEventBusTest {
         vertx.runOnContext(v -> runLane(vertx, address, 5_000, next, faults, outcomes, done));
       }
       Future.all(lanes).await(120, TimeUnit.SECONDS);
-      long restarts = Supervisor.workers(vertx).stream().mapToLong(WorkerInfo::restarts).sum();
+      // Per worker (slot): a generation still draining is listed beside its replacement, with the slot's count too.
+      long restarts = Supervisor.workers(vertx).stream().collect(java.util.stream.Collectors.toMap(WorkerInfo::worker,
+        WorkerInfo::restarts, Math::max)).values().stream().mapToLong(Long::longValue).sum();
       // Each fault recycles its generation, except one that reaches a generation already being replaced (a message
       // it held or had queued): that one is answered 500 and recycles nothing more. Seen: 49 of 50 once in CI.
       assertTrue(restarts >= faults.get() / 2 && restarts <= faults.get(), "recycles: " + restarts + " for "
