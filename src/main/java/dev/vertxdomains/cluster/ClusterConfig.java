@@ -106,7 +106,7 @@ public final class ClusterConfig {
       XmlConfigBuilder builder = new XmlConfigBuilder(in);
       builder.setProperties(values);
       Config config = builder.build();
-      lingerOff(config);
+      memberLingerAsSystem(config);
       return config.setLiteMember(Boolean.parseBoolean(lite))
         .addListenerConfig(new ListenerConfig(new HazelcastInternals()));
     } catch (IOException | InvalidConfigurationException e) {
@@ -123,7 +123,7 @@ public final class ClusterConfig {
    * system's default the close is a FIN at once, the candidate's retry is refused, and the claim ends within a second.
    * Only the default zero is changed; an explicit {@code linger-seconds} above zero is kept.
    */
-  private static void lingerOff(Config config) {
+  private static void memberLingerAsSystem(Config config) {
     EndpointConfig member = config.getAdvancedNetworkConfig().getEndpointConfigs().get(EndpointQualifier.MEMBER);
     if (member != null && member.getSocketLingerSeconds() == 0) {
       member.setSocketLingerSeconds(-1);
