@@ -28,16 +28,24 @@ final class Retiring {
     return new ArrayList<>(generations);
   }
 
-  /** Takes a retired generation: it drains, stops and goes. */
+  /**
+   * Takes a retired generation: it drains, stops and goes. Beyond {@code maxRetiring}, the oldest not yet ended early
+   * are ended now, each once: a burst of faults in one turn of the loop (messages queued together, each failing at
+   * once) retires generations faster than their drains, which run after that turn, can end them; ending and logging
+   * every older one again at each retirement made the work and the log grow with the square of the burst.
+   */
   void add(SlotGeneration generation) {
     int max = slot.group.options.maxRetiring();
-    List<SlotGeneration> beyond = List.of();
+    List<SlotGeneration> beyond = new ArrayList<>();
     int count;
     synchronized (this) {
       generations.add(generation);
       count = generations.size();
-      if (count > max) {
-        beyond = new ArrayList<>(generations.subList(0, count - max));
+      for (int i = 0; i < count - max; i++) {
+        SlotGeneration old = generations.get(i);
+        if (!old.expiring()) {
+          beyond.add(old);
+        }
       }
     }
     for (SlotGeneration ended : beyond) {

@@ -219,6 +219,11 @@ final class SlotGeneration implements Generation {
     return stopped;
   }
 
+  /** Whether {@link #expire} was called. */
+  synchronized boolean expiring() {
+    return expireRequested;
+  }
+
   /**
    * Ends this generation's drain now, as if its kill timer had fired: what it still has in flight is answered 503.
    */

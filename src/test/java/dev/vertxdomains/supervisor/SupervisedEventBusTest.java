@@ -10,6 +10,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import dev.vertxdomains.testing.LogCapture;
 import dev.vertxdomains.testing.RegistrationCounts;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -149,6 +150,58 @@ class SupervisedEventBusTest {
     }).await(10, TimeUnit.SECONDS);
     vertx.eventBus().publish(address, "news");
     assertEquals("published news", reported.future().await(10, TimeUnit.SECONDS).getMessage());
+  }
+
+  /** Answers {@code ok}; {@code throw} throws in the handler itself, while the message is being delivered. */
+  public static final class ThrowingService extends io.vertx.core.VerticleBase {
+    @Override
+    public Future<?> start() {
+      return EventBusDomains.<String>consumer(vertx, config().getString("address"), msg -> {
+        if ("throw".equals(msg.body())) {
+          throw new IllegalStateException("thrown in the handler");
+        }
+        msg.reply("ok");
+      }).completion();
+    }
+  }
+
+  @Test
+  @DisplayName("a burst of 400 messages sent in one go, 1 in 20 throwing in the handler: each answered, each replaced "
+    + "generation ended early at most once (not again at every later recycle), one generation left")
+  void burstOfThrowsEndsEachGenerationOnce(Vertx vertx) throws Exception {
+    String address = "test.burst." + UUID.randomUUID();
+    try (LogCapture log = LogCapture.of(Slot.class)) {
+      Supervisor.deploy(vertx, ThrowingService.class, new DeploymentOptions().setConfig(new JsonObject()
+        .put("address", address).put(SupervisorOptions.CONFIG_KEY, new JsonObject().put("maxRetiring", 2))))
+        .await(30, TimeUnit.SECONDS);
+      // Sent from one task: the service's loop finds them queued together and delivers them in one turn, so the
+      // replaced generations' drains (which run after that turn) cannot end them before the next faults come.
+      Promise<List<Future<String>>> sent = Promise.promise();
+      vertx.runOnContext(v -> {
+        List<Future<String>> all = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+          all.add(request(vertx, address, i % 20 == 10 ? "throw" : "ok"));
+        }
+        sent.complete(all);
+      });
+      List<Future<String>> all = sent.future().await(10, TimeUnit.SECONDS);
+      Future.all(all).await(30, TimeUnit.SECONDS);
+      ConcurrentHashMap<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+      all.forEach(f -> outcomes.computeIfAbsent(f.result(), k -> new AtomicInteger()).incrementAndGet());
+      assertEquals(380, count(outcomes, "ok"), outcomes.toString());
+      assertEquals(20, count(outcomes, "failure:RECIPIENT_FAILURE:500"), outcomes.toString());
+      List<String> endedEarly = log.atLeast(ch.qos.logback.classic.Level.INFO).stream()
+        .filter(line -> line.contains(" early: ")).toList();
+      List<String> generations = endedEarly.stream().map(line -> line.replaceAll(".* generation (\\d+) early.*", "$1"))
+        .toList();
+      assertEquals(generations.size(), new java.util.HashSet<>(generations).size(), "generations ended early more "
+        + "than once: " + endedEarly.size() + " lines, the first " + endedEarly.subList(0, Math.min(4, endedEarly.size())));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (Supervisor.workers(vertx).size() != 1 && System.nanoTime() < deadline) {
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+      }
+      assertEquals(1, Supervisor.workers(vertx).size(), Supervisor.workers(vertx).toString());
+    }
   }
 
   @Test
