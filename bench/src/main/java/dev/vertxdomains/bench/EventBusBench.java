@@ -20,6 +20,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -28,6 +29,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -37,9 +39,10 @@ import java.util.function.Supplier;
  * shares the client's thread and every call crosses threads the same way): a bare consumer, an {@link EventBusDomains}
  * consumer, the same supervised, a service proxy registered with
  * vertx-service-proxy's {@code ServiceBinder}, and the {@link Accounts} example supervised. Then the faults figure: the
- * supervised consumer with 1 request in 100 failing against none. Locally (one Vert.x), or clustered: the services in
- * a second JVM on 127.0.0.1, this one the client. Args: {@code local|clustered}, seconds per run, rounds, lanes, and optionally {@code faults} for the faults
- * figure alone.
+ * supervised consumer with 1 request in 100 failing against none, and the CPU (both JVMs) a failing call costs beyond
+ * a clean one. Locally (one Vert.x), or clustered: the services in a second JVM on 127.0.0.1, this one the client.
+ * Args: {@code local|clustered}, seconds per run, rounds, lanes, and optionally {@code faults} for the faults figure
+ * alone.
  */
 public final class EventBusBench {
 
@@ -92,7 +95,8 @@ public final class EventBusBench {
       deployServices(vertx).await(60, TimeUnit.SECONDS);
     }
     try {
-      run(vertx, seconds, rounds, lanes, clustered ? "clustered" : "local", faultsOnly);
+      ProcessHandle services = server != null ? server.toHandle() : null;
+      run(vertx, seconds, rounds, lanes, clustered ? "clustered" : "local", faultsOnly, () -> cpuNanos(services));
     } finally {
       vertx.close().await(60, TimeUnit.SECONDS);
       if (server != null) {
@@ -102,8 +106,8 @@ public final class EventBusBench {
     }
   }
 
-  private static void run(Vertx vertx, int seconds, int rounds, int lanes, String where, boolean faultsOnly)
-    throws Exception {
+  private static void run(Vertx vertx, int seconds, int rounds, int lanes, String where, boolean faultsOnly,
+                          LongSupplier cpu) throws Exception {
     Context client = vertx.getOrCreateContext(); // the next event loop, which no service uses
     Map<String, Supplier<Future<?>>> calls = new LinkedHashMap<>();
     Accounts proxy = Accounts.createProxy(vertx, "bench.eb.proxy");
@@ -115,9 +119,10 @@ public final class EventBusBench {
     calls.put("supervised-proxy", () -> supervisedProxy.balance("a"));
     // Warm-up: every service, then the fault load for twice a round (the JIT compiles the fault paths late: with a
     // short warm-up the first fault rounds lose half their throughput, the later ones nothing).
-    for (Map.Entry<String, Supplier<Future<?>>> call : faultsOnly ? Map.<String, Supplier<Future<?>>>of().entrySet()
-      : calls.entrySet()) {
-      load(client, call.getValue(), null, Math.max(1, seconds / 2), lanes);
+    if (!faultsOnly) {
+      for (Supplier<Future<?>> call : calls.values()) {
+        load(client, call, null, Math.max(1, seconds / 2), lanes);
+      }
     }
     load(client, calls.get("supervised"), faulting(vertx), 2 * seconds, lanes);
     Map<String, double[]> rps = new LinkedHashMap<>();
@@ -142,6 +147,44 @@ public final class EventBusBench {
       System.err.printf("eventbus %s faults round %d: clean %.0f/s | 1 in 100 failing %.0f/s%n", where, round,
         clean[round - 1], faults[round - 1]);
     }
+    // The same at a fixed rate, half the clean closed-loop one, so that the runs do the same work but the faults':
+    // the CPU both JVMs spend per call. The closed-loop ratio above moves with the machine (the rate sets how much
+    // each wake-up batches); this one does not. A third run answers the same 1 in 100 calls from the same 1 ms timer
+    // instead of failing them: what that timer costs by itself (Netty's NIO loop polls through the last half
+    // millisecond before a timer is due) is then told apart from what handling the error costs.
+    double rate = median(clean) / 2;
+    paced(client, calls.get("supervised"), null, rate, Math.max(1, seconds / 2));
+    paced(client, calls.get("supervised"), slow(vertx), rate, Math.max(1, seconds / 2));
+    paced(client, calls.get("supervised"), faulting(vertx), rate, Math.max(1, seconds / 2));
+    double[] cpuRatio = new double[rounds];
+    double[] timerRatio = new double[rounds];
+    double[] extraCpu = new double[rounds];
+    double[] timerCpu = new double[rounds];
+    double[] p99Clean = new double[rounds];
+    double[] p99Faults = new double[rounds];
+    for (int round = 1; round <= rounds; round++) {
+      long cpu0 = cpu.getAsLong();
+      double[] c = paced(client, calls.get("supervised"), null, rate, seconds);
+      long cpu1 = cpu.getAsLong();
+      double[] t = paced(client, calls.get("supervised"), slow(vertx), rate, seconds);
+      long cpu2 = cpu.getAsLong();
+      double[] f = paced(client, calls.get("supervised"), faulting(vertx), rate, seconds);
+      long cpu3 = cpu.getAsLong();
+      double cleanPerCall = (cpu1 - cpu0) / c[0];
+      double timerPerCall = (cpu2 - cpu1) / t[0];
+      double faultsPerCall = (cpu3 - cpu2) / f[0];
+      cpuRatio[round - 1] = cleanPerCall / faultsPerCall;
+      timerRatio[round - 1] = timerPerCall / faultsPerCall;
+      extraCpu[round - 1] = (faultsPerCall - cleanPerCall) * f[0] / f[1] / 1_000;
+      timerCpu[round - 1] = (timerPerCall - cleanPerCall) * t[0] / t[1] / 1_000;
+      p99Clean[round - 1] = c[2];
+      p99Faults[round - 1] = f[2];
+      System.err.printf("eventbus %s fixed rate %.0f/s round %d: CPU per call clean %.2f us | 1 in 100 answered from "
+        + "a 1 ms timer %.2f us | 1 in 100 failing from it %.2f us; beyond a clean call, a failing call %.0f us, a "
+        + "timer-answered one %.0f us; p99 of the answered calls %.0f us | %.0f us%n", where, rate, round,
+        cleanPerCall / 1_000, timerPerCall / 1_000, faultsPerCall / 1_000, extraCpu[round - 1], timerCpu[round - 1],
+        c[2], f[2]);
+    }
     List<Object> result = new ArrayList<>();
     for (String service : faultsOnly ? new String[0] : SERVICES) {
       result.add(service.replace('-', '_') + "_rps");
@@ -162,6 +205,10 @@ public final class EventBusBench {
     result.add(Arrays.stream(faults).sum() / rounds);
     result.add("faults_ratio");
     result.add(medianRatio(faults, clean));
+    result.addAll(List.of("paced_rate", rate, "paced_cpu_ratio", median(cpuRatio),
+      "paced_timer_ratio", median(timerRatio), "fault_cpu_us", median(extraCpu),
+      "timer_cpu_us", median(timerCpu), "paced_p99_clean_us", median(p99Clean), "paced_p99_faults_us",
+      median(p99Faults)));
     Results.print("eventbus-" + where, result.toArray());
   }
 
@@ -171,9 +218,28 @@ public final class EventBusBench {
     for (int i = 0; i < a.length; i++) {
       ratios[i] = a[i] / b[i];
     }
-    Arrays.sort(ratios);
-    int n = ratios.length;
-    return n % 2 == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
+    return median(ratios);
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+
+  /** CPU time used so far by this JVM and by {@code services} (the services' JVM, or null), in nanoseconds. */
+  private static long cpuNanos(ProcessHandle services) {
+    long total = ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+    if (services != null) {
+      total += services.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+    }
+    return total;
+  }
+
+  /** A request the supervised consumer answers from a 1 ms timer, as the failing one fails from it. */
+  private static Supplier<Future<?>> slow(Vertx vertx) {
+    return () -> vertx.eventBus().request("bench.eb.supervised", "slow", new DeliveryOptions().setSendTimeout(10_000));
   }
 
   /** A failing request to the supervised consumer: its handler starts a timer that throws. */
@@ -218,17 +284,72 @@ public final class EventBusBench {
     client.runOnContext(v -> failing.complete(new ArrayList<>(done)));
     Future.all(failing.future().await(10, TimeUnit.SECONDS)).await(60, TimeUnit.SECONDS);
     long count = Arrays.stream(histogram).sum();
-    long rank = (long) Math.ceil(count * 0.99);
+    return new double[] {count / (double) seconds, p99(histogram)};
+  }
+
+  /**
+   * Sends calls at a fixed {@code rate} for {@code seconds}, whatever the answers do: a 1 ms periodic timer on the
+   * client's context sends what the time elapsed allows. With a {@code fault}, every {@value #CLEAN_PER_FAULT}+1st
+   * call is that one instead. Waits for every answer.
+   *
+   * @return calls sent, {@code fault} calls sent, and the p99 latency in microseconds of the answered ones
+   */
+  private static double[] paced(Context client, Supplier<Future<?>> call, Supplier<Future<?>> fault, double rate,
+                                int seconds) throws Exception {
+    long[] histogram = new long[HISTOGRAM_MICROS + 1];
+    long[] sent = new long[1];
+    long[] failing = new long[1];
+    long[] pending = new long[1];
+    boolean[] sending = {true};
+    Promise<Void> finished = Promise.promise();
+    client.runOnContext(v -> {
+      long start = System.nanoTime();
+      long end = start + TimeUnit.SECONDS.toNanos(seconds);
+      client.owner().setPeriodic(1, timer -> {
+        long now = System.nanoTime();
+        if (now >= end) {
+          client.owner().cancelTimer(timer);
+          sending[0] = false;
+          if (pending[0] == 0) {
+            finished.tryComplete();
+          }
+          return;
+        }
+        long due = (long) ((now - start) * rate / 1e9);
+        while (sent[0] < due) {
+          sent[0]++;
+          boolean fails = fault != null && sent[0] % (CLEAN_PER_FAULT + 1) == 0;
+          if (fails) {
+            failing[0]++;
+          }
+          pending[0]++;
+          long at = System.nanoTime();
+          (fails ? fault : call).get().onComplete(ar -> {
+            if (ar.succeeded()) {
+              histogram[(int) Math.min(HISTOGRAM_MICROS, (System.nanoTime() - at) / 1_000)]++;
+            }
+            if (--pending[0] == 0 && !sending[0]) {
+              finished.tryComplete();
+            }
+          });
+        }
+      });
+    });
+    finished.future().await(seconds + 60L, TimeUnit.SECONDS);
+    return new double[] {sent[0], failing[0], p99(histogram)};
+  }
+
+  /** The 99th percentile of a histogram of 1 µs buckets, in microseconds. */
+  private static int p99(long[] histogram) {
+    long rank = (long) Math.ceil(Arrays.stream(histogram).sum() * 0.99);
     long seen = 0;
-    int p99 = 0;
     for (int micros = 0; micros <= HISTOGRAM_MICROS; micros++) {
       seen += histogram[micros];
       if (seen >= rank) {
-        p99 = micros;
-        break;
+        return micros;
       }
     }
-    return new double[] {count / (double) seconds, p99};
+    return HISTOGRAM_MICROS;
   }
 
   private static void next(Supplier<Future<?>> call, long end, long[] histogram, Runnable onAnswer,
@@ -270,7 +391,10 @@ public final class EventBusBench {
     }
   }
 
-  /** An {@link EventBusDomains} consumer: {@code ok} answered, {@code error} fails from a timer. */
+  /**
+   * An {@link EventBusDomains} consumer: {@code ok} answered, {@code error} fails from a 1 ms timer, {@code slow} is
+   * answered from one.
+   */
   public static final class WithDomains extends VerticleBase {
     @Override
     public Future<?> start() {
@@ -280,6 +404,8 @@ public final class EventBusBench {
           vertx.setTimer(1, id -> {
             throw new IllegalStateException("bench fault");
           });
+        } else if ("slow".equals(message.body())) {
+          vertx.setTimer(1, id -> message.reply("ok"));
         } else {
           message.reply("ok");
         }
