@@ -201,6 +201,14 @@ def row(measure, a, b, target, what):
 row("domain/bare throughput", "domain", "bare", 0.95, "EventBusDomains consumer vs bare consumer")
 row("supervised/bare throughput", "supervised", "bare", 0.95, "supervised EventBusDomains consumer vs bare consumer")
 row("supervised proxy/ServiceBinder", "supervised_proxy", "proxy", 0.95, "supervised Accounts (ServiceDomains) vs ServiceBinder")
+# The same at a fixed rate, as CPU per call of both JVMs (the baseline's over the service's): no drift between runs.
+def cpu_row(measure, a, b, what):
+    ratio = f[a + "_cpu_ratio"]
+    print("eventbus|%s at a fixed rate, %s|%.3f|>= 0.95|%s|%s, CPU per call of both JVMs (median of %s rounds): %.2f us vs %.2f us" % (measure, where, ratio,
+          "ok" if ratio >= 0.95 else "MISSED", what, "$EB_ROUNDS", f[a + "_cpu_us"], f[b + "_cpu_us"]))
+cpu_row("domain/bare capacity", "domain", "bare", "EventBusDomains consumer vs bare consumer")
+cpu_row("supervised/bare capacity", "supervised", "bare", "supervised EventBusDomains consumer vs bare consumer")
+cpu_row("supervised proxy/ServiceBinder capacity", "supervised_proxy", "proxy", "supervised Accounts (ServiceDomains) vs ServiceBinder")
 ratio = f["faults_ratio"]
 print("eventbus|faults/clean throughput, %s|%.3f|>= 0.90|%s|supervised consumer, 1 request in 100 failing (sent beside the $EB_LANES lanes), median of %s rounds: mean %.0f/s vs clean %.0f/s" % (where, ratio, "ok" if ratio >= 0.90 else "MISSED", "$EB_ROUNDS", f["faults_rps"], f["clean_rps"]))
 # At a fixed rate the runs do the same work but the faults': CPU per call is what bounds a CPU-bound server's

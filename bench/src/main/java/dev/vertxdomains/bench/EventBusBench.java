@@ -139,6 +139,32 @@ public final class EventBusBench {
       }
       System.err.println(line);
     }
+    // The services again at a fixed rate (half the slower one's closed-loop rate: the consumers at one rate, the
+    // proxies at another), as CPU per call of both JVMs: what a domain per message costs, without the drift of the
+    // closed-loop rates between runs (their ratios swing by more than the 5 % measured).
+    Map<String, double[]> cpuPerCall = new LinkedHashMap<>();
+    if (!faultsOnly) {
+      double consumerRate = Math.min(median(rps.get("bare")), Math.min(median(rps.get("domain")),
+        median(rps.get("supervised")))) / 2;
+      double proxyRate = Math.min(median(rps.get("proxy")), median(rps.get("supervised-proxy"))) / 2;
+      for (String service : SERVICES) {
+        paced(client, calls.get(service), null, service.contains("proxy") ? proxyRate : consumerRate, 1);
+      }
+      for (int round = 1; round <= rounds; round++) {
+        StringBuilder line = new StringBuilder(String.format("eventbus %s fixed rate (consumers %.0f/s, proxies "
+          + "%.0f/s) round %d: CPU per call", where, consumerRate, proxyRate, round));
+        for (int i = 0; i < SERVICES.length; i++) {
+          String service = SERVICES[(i + round - 1) % SERVICES.length];
+          long before = cpu.getAsLong();
+          double[] result = paced(client, calls.get(service), null, service.contains("proxy") ? proxyRate
+            : consumerRate, Math.max(1, seconds / 2));
+          double perCall = (cpu.getAsLong() - before) / result[0];
+          cpuPerCall.computeIfAbsent(service, k -> new double[rounds])[round - 1] = perCall;
+          line.append(String.format(" %s %.2f us;", service, perCall / 1_000));
+        }
+        System.err.println(line);
+      }
+    }
     double[] clean = new double[rounds];
     double[] faults = new double[rounds];
     for (int round = 1; round <= rounds; round++) {
@@ -198,6 +224,14 @@ public final class EventBusBench {
       result.addAll(List.of("domain_ratio", medianRatio(rps.get("domain"), rps.get("bare")), "supervised_ratio",
         medianRatio(rps.get("supervised"), rps.get("bare")), "supervised_proxy_ratio",
         medianRatio(rps.get("supervised-proxy"), rps.get("proxy"))));
+      // At a fixed rate: the baseline's CPU per call over the service's (the capacity a CPU-bound server keeps).
+      result.addAll(List.of("domain_cpu_ratio", medianRatio(cpuPerCall.get("bare"), cpuPerCall.get("domain")),
+        "supervised_cpu_ratio", medianRatio(cpuPerCall.get("bare"), cpuPerCall.get("supervised")),
+        "supervised_proxy_cpu_ratio", medianRatio(cpuPerCall.get("proxy"), cpuPerCall.get("supervised-proxy"))));
+      for (String service : SERVICES) {
+        result.add(service.replace('-', '_') + "_cpu_us");
+        result.add(median(cpuPerCall.get(service)) / 1_000);
+      }
     }
     result.add("clean_rps");
     result.add(Arrays.stream(clean).sum() / rounds);
