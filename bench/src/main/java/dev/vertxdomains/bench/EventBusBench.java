@@ -39,8 +39,9 @@ import java.util.function.Supplier;
  * shares the client's thread and every call crosses threads the same way): a bare consumer, an {@link EventBusDomains}
  * consumer, the same supervised, a service proxy registered with
  * vertx-service-proxy's {@code ServiceBinder}, and the {@link Accounts} example supervised. Then the faults figure: the
- * supervised consumer with 1 request in 100 failing against none, and the CPU (both JVMs) a failing call costs beyond
- * a clean one. Locally (one Vert.x), or clustered: the services in a second JVM on 127.0.0.1, this one the client.
+ * supervised consumer with 1 request in 100 failing against none. Both comparisons also run at a fixed rate, as CPU
+ * time of both JVMs per call (the faults with a third run answering the same calls from the failing one's timer).
+ * Locally (one Vert.x), or clustered: the services in a second JVM on 127.0.0.1, this one the client.
  * Args: {@code local|clustered}, seconds per run, rounds, lanes, and optionally {@code faults} for the faults figure
  * alone.
  */
@@ -155,10 +156,8 @@ public final class EventBusBench {
           + "%.0f/s) round %d: CPU per call", where, consumerRate, proxyRate, round));
         for (int i = 0; i < SERVICES.length; i++) {
           String service = SERVICES[(i + round - 1) % SERVICES.length];
-          long before = cpu.getAsLong();
-          double[] result = paced(client, calls.get(service), null, service.contains("proxy") ? proxyRate
-            : consumerRate, Math.max(1, seconds / 2));
-          double perCall = (cpu.getAsLong() - before) / result[0];
+          double perCall = cpuPerCall(cpu, client, calls.get(service), null, service.contains("proxy") ? proxyRate
+            : consumerRate, Math.max(1, seconds / 2))[0];
           cpuPerCall.computeIfAbsent(service, k -> new double[rounds])[round - 1] = perCall;
           line.append(String.format(" %s %.2f us;", service, perCall / 1_000));
         }
@@ -189,27 +188,24 @@ public final class EventBusBench {
     double[] p99Clean = new double[rounds];
     double[] p99Faults = new double[rounds];
     for (int round = 1; round <= rounds; round++) {
-      long cpu0 = cpu.getAsLong();
-      double[] c = paced(client, calls.get("supervised"), null, rate, seconds);
-      long cpu1 = cpu.getAsLong();
-      double[] t = paced(client, calls.get("supervised"), slow(vertx), rate, seconds);
-      long cpu2 = cpu.getAsLong();
-      double[] f = paced(client, calls.get("supervised"), faulting(vertx), rate, seconds);
-      long cpu3 = cpu.getAsLong();
-      double cleanPerCall = (cpu1 - cpu0) / c[0];
-      double timerPerCall = (cpu2 - cpu1) / t[0];
-      double faultsPerCall = (cpu3 - cpu2) / f[0];
+      double[] c = cpuPerCall(cpu, client, calls.get("supervised"), null, rate, seconds);
+      double[] t = cpuPerCall(cpu, client, calls.get("supervised"), slow(vertx), rate, seconds);
+      double[] f = cpuPerCall(cpu, client, calls.get("supervised"), faulting(vertx), rate, seconds);
+      double cleanPerCall = c[0];
+      double timerPerCall = t[0];
+      double faultsPerCall = f[0];
       cpuRatio[round - 1] = cleanPerCall / faultsPerCall;
       timerRatio[round - 1] = timerPerCall / faultsPerCall;
-      extraCpu[round - 1] = (faultsPerCall - cleanPerCall) * f[0] / f[1] / 1_000;
-      timerCpu[round - 1] = (timerPerCall - cleanPerCall) * t[0] / t[1] / 1_000;
-      p99Clean[round - 1] = c[2];
-      p99Faults[round - 1] = f[2];
+      // Per special call (1 in 100): the difference per call times the calls per special one.
+      extraCpu[round - 1] = (faultsPerCall - cleanPerCall) * f[1] / f[2] / 1_000;
+      timerCpu[round - 1] = (timerPerCall - cleanPerCall) * t[1] / t[2] / 1_000;
+      p99Clean[round - 1] = c[3];
+      p99Faults[round - 1] = f[3];
       System.err.printf("eventbus %s fixed rate %.0f/s round %d: CPU per call clean %.2f us | 1 in 100 answered from "
         + "a 1 ms timer %.2f us | 1 in 100 failing from it %.2f us; beyond a clean call, a failing call %.0f us, a "
         + "timer-answered one %.0f us; p99 of the answered calls %.0f us | %.0f us%n", where, rate, round,
         cleanPerCall / 1_000, timerPerCall / 1_000, faultsPerCall / 1_000, extraCpu[round - 1], timerCpu[round - 1],
-        c[2], f[2]);
+        c[3], f[3]);
     }
     List<Object> result = new ArrayList<>();
     for (String service : faultsOnly ? new String[0] : SERVICES) {
@@ -273,12 +269,16 @@ public final class EventBusBench {
 
   /** A request the supervised consumer answers from a 1 ms timer, as the failing one fails from it. */
   private static Supplier<Future<?>> slow(Vertx vertx) {
-    return () -> vertx.eventBus().request("bench.eb.supervised", "slow", new DeliveryOptions().setSendTimeout(10_000));
+    return supervised(vertx, "slow");
   }
 
   /** A failing request to the supervised consumer: its handler starts a timer that throws. */
   private static Supplier<Future<?>> faulting(Vertx vertx) {
-    return () -> vertx.eventBus().request("bench.eb.supervised", "error", new DeliveryOptions().setSendTimeout(10_000));
+    return supervised(vertx, "error");
+  }
+
+  private static Supplier<Future<?>> supervised(Vertx vertx, String body) {
+    return () -> vertx.eventBus().request("bench.eb.supervised", body, new DeliveryOptions().setSendTimeout(10_000));
   }
 
   /**
@@ -319,6 +319,19 @@ public final class EventBusBench {
     Future.all(failing.future().await(10, TimeUnit.SECONDS)).await(60, TimeUnit.SECONDS);
     long count = Arrays.stream(histogram).sum();
     return new double[] {count / (double) seconds, p99(histogram)};
+  }
+
+  /**
+   * {@link #paced} with the CPU time both JVMs spent on it.
+   *
+   * @return CPU nanoseconds per call sent, then what {@link #paced} returns
+   */
+  private static double[] cpuPerCall(LongSupplier cpu, Context client, Supplier<Future<?>> call,
+                                     Supplier<Future<?>> fault, double rate, int seconds) throws Exception {
+    long before = cpu.getAsLong();
+    double[] result = paced(client, call, fault, rate, seconds);
+    double perCall = (cpu.getAsLong() - before) / result[0];
+    return new double[] {perCall, result[0], result[1], result[2]};
   }
 
   /**
