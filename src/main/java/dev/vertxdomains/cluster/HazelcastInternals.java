@@ -34,7 +34,6 @@ import java.lang.reflect.Method;
  * started 250 ms after the mastership claim in every kill of the master. Here the check runs every
  * {@value #PAUSED_MIGRATION_CHECK_MILLIS} ms instead, only while migrations are paused (a mastership claim or a join).
  * <p>
- * <p>
  * <b>A suspected member's lost answers.</b> A member that suspects another closes its connection to it, and an
  * invocation whose request or answer was on that connection waits for an answer that cannot come: Hazelcast fails
  * invocations only when their target leaves the member list, not when a connection closes. A mastership claim waits
@@ -60,9 +59,8 @@ final class HazelcastInternals implements LifecycleListener, HazelcastInstanceAw
   @Override
   public void setHazelcastInstance(HazelcastInstance instance) {
     try {
-      HazelcastInstanceImpl impl = instance instanceof HazelcastInstanceProxy proxy ? proxy.getOriginal()
-        : (HazelcastInstanceImpl) instance;
-      Object migrationManager = ((InternalPartitionServiceImpl) impl.node.getPartitionService()).getMigrationManager();
+      Object migrationManager = ((InternalPartitionServiceImpl) original(instance).node.getPartitionService())
+        .getMigrationManager();
       Object thread = field(migrationManager.getClass(), "migrationThread").get(migrationManager);
       field(thread.getClass(), "sleepTime").setLong(thread, PAUSED_MIGRATION_CHECK_MILLIS);
     } catch (ReflectiveOperationException | RuntimeException e) {
@@ -71,8 +69,7 @@ final class HazelcastInternals implements LifecycleListener, HazelcastInstanceAw
         .getBuildInfo().getVersion(), e.toString());
     }
     try {
-      Node node = (instance instanceof HazelcastInstanceProxy proxy ? proxy.getOriginal()
-        : (HazelcastInstanceImpl) instance).node;
+      Node node = original(instance).node;
       node.getServer().getConnectionManager(EndpointQualifier.MEMBER)
         .addConnectionListener(new SuspectedMemberConnections(node));
     } catch (ReflectiveOperationException | RuntimeException e) {
@@ -80,6 +77,10 @@ final class HazelcastInternals implements LifecycleListener, HazelcastInstanceAw
         + "connection closed: its invocations cannot be reached ({})", BuildInfoProvider.getBuildInfo().getVersion(),
         e.toString());
     }
+  }
+
+  private static HazelcastInstanceImpl original(HazelcastInstance instance) {
+    return instance instanceof HazelcastInstanceProxy proxy ? proxy.getOriginal() : (HazelcastInstanceImpl) instance;
   }
 
   /** Fails the invocations to a suspected member when its connection closes (see the class comment). */
