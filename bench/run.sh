@@ -45,9 +45,10 @@ await_line() {
   echo "timed out waiting for '$2' in $1" >&2; cat "$1" >&2; return 1
 }
 
-# wrk with the status script; prints its STATUS line. Args: url, FAULT_EVERY.
+# wrk with the status script; prints its STATUS line. Args: url, FAULT_EVERY, and optionally the path of every
+# FAULT_EVERY-th request (default /error).
 load() {
-  FAULT_EVERY=$2 wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" --latency -s "$ROOT/bench/lua/status.lua" "$1" \
+  FAULT_EVERY=$2 FAULT_PATH=${3:-/error} wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" --latency -s "$ROOT/bench/lua/status.lua" "$1" \
     | grep '^STATUS'
 }
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
@@ -83,7 +84,7 @@ done
 kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
 python3 -c "print('overhead|domain/bare throughput|%.3f|>= 0.95|%s|bare %.0f req/s, domain %.0f req/s; worst p99 bare %d us, domain %d us' % ($dom_sum/$bare_sum, 'ok' if $dom_sum/$bare_sum >= 0.95 else 'MISSED', $bare_sum/$ROUNDS, $dom_sum/$ROUNDS, $bare_p99, $dom_p99))" >> "$RESULTS"
 
-echo "2/8 faults under load: HelloServer supervised, 2 instances; 1 request in 100 hits /error vs none"
+echo "2/8 faults under load: HelloServer supervised, 2 instances; 1 request in 100 hits /error vs none, and vs 1 in 100 to /slow?ms=1"
 PORT=$(free_port)
 java -Dvertx-domains.management.port=off -jar "$JAR" run dev.vertxdomains.examples.HelloServer -instances 2 \
   -conf "{\"http.port\": $PORT, \"http.host\": \"127.0.0.1\"}" > "$OUT/hello.log" 2>&1 & PIDS+=($!)
@@ -93,22 +94,32 @@ await_line "$OUT/hello.log" "Succeeded in deploying verticle"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$HELLO/stat"; }
 accepted() { awk '/^Tcp:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == "PassiveOpens") c = i; n = 1 } else print $c }' /proc/net/snmp; }
 recycled() { grep -c "Recycling worker" "$OUT/hello.log" || true; }
-# Measures one load run; prints its STATUS line plus cpu=, accepted=, recycles= for the run.
+# Measures one load run; prints its STATUS line plus cpu=, accepted=, recycles= for the run. Args as load's.
 measured() {
   local c0 a0 r0 line
   c0=$(cpu_ticks); a0=$(accepted); r0=$(recycled)
-  line=$(load "$1" "$2")
+  line=$(load "$@")
   echo "$line cpu=$(( $(cpu_ticks) - c0 )) accepted=$(( $(accepted) - a0 )) recycles=$(( $(recycled) - r0 ))"
 }
 echo "  warm-up: ${SECONDS_EACH}s clean, then ${WARM_SECONDS}s with the fault load (the JIT compiles the fault paths late)"
 load "http://127.0.0.1:$PORT/" 0 > /dev/null
 SAVED=$SECONDS_EACH; SECONDS_EACH=$WARM_SECONDS; load "http://127.0.0.1:$PORT/" 100 > /dev/null; SECONDS_EACH=$SAVED
 TICK=$(getconf CLK_TCK)
+# /error fails from a 1 ms timer. The third run of each round sends the same share of requests to /slow?ms=1, answered
+# from the same timer: the faults against it are what handling the error costs, without the timer's own cost.
+TIMER_PATH='/slow?ms=1'
+timer_sum=0; beyond_timer_cpu=0; failing=0
 clean_sum=0; fault_sum=0; sock=0; e500=0; sentf=0; other=0; p99c=0; p99f=0; recycles=0; newconn=0; extra_cpu=0
 for r in $(seq 1 "$ROUNDS"); do
   a=$(measured "http://127.0.0.1:$PORT/" 0); b=$(measured "http://127.0.0.1:$PORT/" 100)
-  echo "  round $r: clean $(field "$a" rps) req/s | faults $(field "$b" rps) req/s, $(field "$b" faults_sent) faults sent, $(field "$b" errors500) answered 500, $(field "$b" other) other, $(field "$b" recycles) recycles, $(field "$b" accepted) connections accepted (clean: $(field "$a" accepted)), $(field "$b" socket_errors) socket errors (connect $(field "$b" connect), read $(field "$b" read), write $(field "$b" write), timeout $(field "$b" timeout)); server CPU clean $(field "$a" cpu) ticks, faults $(field "$b" cpu) ticks"
+  c=$(measured "http://127.0.0.1:$PORT/" 100 "$TIMER_PATH")
+  echo "  round $r: clean $(field "$a" rps) req/s | faults $(field "$b" rps) req/s, $(field "$b" faults_sent) faults sent, $(field "$b" errors500) answered 500, $(field "$b" other) other, $(field "$b" recycles) recycles, $(field "$b" accepted) connections accepted (clean: $(field "$a" accepted)), $(field "$b" socket_errors) socket errors (connect $(field "$b" connect), read $(field "$b" read), write $(field "$b" write), timeout $(field "$b" timeout)); server CPU clean $(field "$a" cpu) ticks, faults $(field "$b" cpu) ticks | 1 in 100 to $TIMER_PATH $(field "$c" rps) req/s, server CPU $(field "$c" cpu) ticks"
   clean_sum=$(python3 -c "print($clean_sum + $(field "$a" rps))"); fault_sum=$(python3 -c "print($fault_sum + $(field "$b" rps))")
+  timer_sum=$(python3 -c "print($timer_sum + $(field "$c" rps))")
+  sock=$((sock + $(field "$c" socket_errors))); other=$((other + $(field "$c" other) + $(field "$c" errors500)))
+  failing=$((failing + $(field "$b" faults_sent)))
+  # CPU beyond what the same requests cost with the timer-answered ones in place of the failing ones, in microseconds.
+  beyond_timer_cpu=$(python3 -c "print($beyond_timer_cpu + ($(field "$b" cpu) - $(field "$c" cpu) * $(field "$b" rps) / $(field "$c" rps)) * 1e6 / $TICK)")
   sock=$((sock + $(field "$a" socket_errors) + $(field "$b" socket_errors))); e500=$((e500 + $(field "$b" errors500)))
   sentf=$((sentf + $(field "$b" faults_sent))); other=$((other + $(field "$a" other) + $(field "$b" other) + $(field "$a" errors500)))
   p99c=$(python3 -c "print(max($p99c, $(field "$a" p99_us)))"); p99f=$(python3 -c "print(max($p99f, $(field "$b" p99_us)))")
@@ -125,7 +136,9 @@ rec = max(1, $recycles)
 ok = ratio >= 0.90 and $sock == 0 and $other == 0 and $sentf - $e500 <= $ROUNDS * $CONNECTIONS
 print('faults|faults/clean throughput|%.3f|>= 0.90, 0 socket errors, faults 500|%s|%d socket errors; %d faults sent, %d answered 500 (the rest in flight at the end); %d other non-200; worst p99 clean %d us, faults %d us' % (ratio, 'ok' if ok else 'MISSED', $sock, $sentf, $e500, $other, $p99c, $p99f))
 print('faults|new connections per recycle|%.3f|0|%s|%d connections beyond what the same wrk run opens without faults (%d), over %d recycles' % (max(0, $newconn) / rec, 'ok' if $newconn <= 0 else 'MISSED', max(0, $newconn), $CONNECTIONS + 1, $recycles))
-print('faults|extra server CPU per recycle|%.0f us|<= 100 us|%s|server CPU with faults minus clean CPU scaled to the same requests, over %d recycles (clock-tick resolution)' % (max(0, $extra_cpu) / rec, 'ok' if $extra_cpu / rec <= 100 else 'MISSED', $recycles))" >> "$RESULTS"
+print('faults|extra server CPU per recycle|%.0f us|<= 100 us|%s|server CPU with faults minus clean CPU scaled to the same requests, over %d recycles (clock-tick resolution)' % (max(0, $extra_cpu) / rec, 'ok' if $extra_cpu / rec <= 100 else 'MISSED', $recycles))
+ratio = $fault_sum / $timer_sum
+print('faults|faults/timer-answered throughput|%.3f|>= 0.90|%s|what handling the error costs: 1 in 100 to /error (fails from a 1 ms timer) over 1 in 100 to $TIMER_PATH (answered from one), mean %.0f vs %.0f req/s; server CPU per failing request beyond a timer-answered one: %.0f us (clock-tick resolution)' % (ratio, 'ok' if ratio >= 0.90 else 'MISSED', $fault_sum / $ROUNDS, $timer_sum / $ROUNDS, $beyond_timer_cpu / max(1, $failing)))" >> "$RESULTS"
 
 echo "3/8 recovery time: fault to replacement serving, $RECYCLES recycles"
 line=$(driver recovery -cp "$CP" dev.vertxdomains.bench.RecoveryBench "$RECYCLES")

@@ -1,6 +1,7 @@
--- wrk script: counts answers by status, and sends GET /error as every Nth request (FAULT_EVERY, 0 = never).
--- Prints one line at the end: STATUS total=... ok=... errors500=... other=... faults_sent=...
+-- wrk script: counts answers by status, and sends GET /error (or FAULT_PATH) as every Nth request (FAULT_EVERY,
+-- 0 = never). Prints one line at the end: STATUS total=... ok=... errors500=... other=... faults_sent=...
 local every = tonumber(os.getenv("FAULT_EVERY") or "0")
+local path = os.getenv("FAULT_PATH") or "/error"
 local threads = {}
 
 function setup(thread)
@@ -15,7 +16,7 @@ function request()
   sent = sent + 1
   if every > 0 and sent % every == 0 then
     faults = faults + 1
-    return wrk.format("GET", "/error")
+    return wrk.format("GET", path)
   end
   return wrk.format("GET", "/")
 end
