@@ -58,7 +58,7 @@ final class ErrorRouter implements Handler<Throwable> {
   public void handle(Throwable error) {
     // A stream without an exception handler reports its own failure here too (an AsyncFile whose read fails): that is
     // an emitter's error, not a throw.
-    route(error, !VertxInternals.reportedByStream());
+    route(error, !VertxInternals.reportedByStream(error));
   }
 
   /**

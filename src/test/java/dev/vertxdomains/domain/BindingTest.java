@@ -106,6 +106,29 @@ class BindingTest {
   }
 
   @Test
+  @DisplayName("11. an IOException thrown by a handler is a throw, though a file's own report is an IOException too")
+  void s11_thrownIoExceptionIsThrown(Vertx vertx) throws Exception {
+    Context ctx = DomainTestSupport.context(vertx);
+    DomainTestSupport.Errors errors = new DomainTestSupport.Errors();
+    Domain domain = Domain.create().errorHandler(errors.handler());
+    java.io.IOException io = new java.io.IOException("thrown by a timer");
+    on(ctx, () -> {
+      domain.run(() -> vertx.setTimer(1, id -> BindingTest.<RuntimeException>sneakyThrow(io)));
+      return null;
+    });
+    DomainError error = errors.next();
+    assertSame(io, error.cause());
+    assertSame(domain, error.domain());
+    assertTrue(error.thrown(), "a handler threw it");
+    assertNull(error.emitter());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> void sneakyThrow(Throwable t) throws E {
+    throw (E) t;
+  }
+
+  @Test
   @DisplayName("12. an emitter with its own exception handler keeps its errors")
   void s12_ownListenerWins(Vertx vertx) throws Exception {
     Context ctx = DomainTestSupport.context(vertx);
