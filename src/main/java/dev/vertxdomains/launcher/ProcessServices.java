@@ -75,6 +75,7 @@ final class ProcessServices {
       ManagementSettings.read(System.getenv(), System.getProperties());
       joinTimeoutSeconds(System.getenv(), System.getProperties());
       exitOnGiveUp(System.getenv(), System.getProperties());
+      warmUpFailover(System.getenv(), System.getProperties());
       if (metricsEnabled(System.getenv(), System.getProperties()) && !metricsAvailable()) {
         return METRICS_PROPERTY + ": needs io.vertx:vertx-micrometer-metrics and "
           + "io.micrometer:micrometer-registry-prometheus on the class path (the fat jar has them)";
@@ -106,6 +107,11 @@ final class ProcessServices {
   /** Whether to exit when the main deployment gave up, from {@value #EXIT_ON_GIVE_UP_PROPERTY} or its variable. */
   static boolean exitOnGiveUp(Map<String, String> env, Properties properties) {
     return flag(EXIT_ON_GIVE_UP_PROPERTY, true, env, properties);
+  }
+
+  /** Whether an HA node warms its failover path at start ({@link FailoverWarmUp}), from its property or variable. */
+  static boolean warmUpFailover(Map<String, String> env, Properties properties) {
+    return flag(FailoverWarmUp.PROPERTY, true, env, properties);
   }
 
   /** A true/false setting from its property, else its environment variable, else {@code fallback}. */
@@ -260,6 +266,9 @@ final class ProcessServices {
       ClusterClaims.install(vertx, clusterManager, vertxOptions != null && vertxOptions.isHAEnabled()
         ? vertxOptions.getQuorumSize() : 1);
       ClusterConnections.keepWarm(vertx, clusterManager);
+      if (vertxOptions != null && vertxOptions.isHAEnabled() && warmUpFailover(System.getenv(), System.getProperties())) {
+        FailoverWarmUp.start();
+      }
       try {
         view = ClusterView.start(vertx, clusterManager).await(30, TimeUnit.SECONDS);
       } catch (Exception e) {

@@ -171,6 +171,10 @@ class LauncherIT {
       JarProcess.awaitJson(management, "/workers?scope=cluster", json -> "cluster".equals(json.getString("scope")),
         "the cluster view");
       assertTrue(node.output().lines().noneMatch(l -> l.contains("NumberFormatException")), node.output());
+      // A bare node is an HA standby: it warms its failover path once, on a private instance, in one line.
+      node.awaitLine("Warmed the failover path in", 60);
+      JarProcess.awaitJson(management, "/workers", json -> json.getJsonArray("workers") != null
+        && json.getJsonArray("workers").isEmpty(), "no worker on the standby");
     }
   }
 
