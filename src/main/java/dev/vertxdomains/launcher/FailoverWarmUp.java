@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the path by which a node takes over a failed node's supervised deployment once, at start, on a private Vert.x
@@ -37,6 +38,8 @@ final class FailoverWarmUp {
   static final String ADDRESS = "vertx-domains.warm-up";
   static final int INSTANCES = 2;
   static final int MESSAGES = 20;
+  /** The private instance is closed after this long whatever the warm-up's state. */
+  static final long TIMEOUT_SECONDS = 60;
 
   private static final Logger LOG = LoggerFactory.getLogger(FailoverWarmUp.class);
 
@@ -50,10 +53,17 @@ final class FailoverWarmUp {
    */
   static Future<Long> start() {
     long started = System.nanoTime();
-    Vertx local = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(INSTANCES).setWorkerPoolSize(1)
-      .setInternalBlockingPoolSize(1));
+    Vertx local;
+    try {
+      local = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(INSTANCES).setWorkerPoolSize(1)
+        .setInternalBlockingPoolSize(1));
+    } catch (RuntimeException e) {
+      LOG.warn("The failover warm-up could not start (the first failover here will be slower): {}", e.toString());
+      return Future.failedFuture(e);
+    }
     return Supervisor.deploy(local, Service.class.getName(), new DeploymentOptions().setInstances(INSTANCES))
       .compose(id -> requests(local).compose(v -> local.undeploy(id)))
+      .timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS)
       .map(v -> (System.nanoTime() - started) / 1_000_000)
       .onComplete(ar -> {
         // Logged on the private instance, before it closes (its threads end with it).
