@@ -4,9 +4,11 @@ import dev.vertxdomains.supervisor.spi.Generation;
 import dev.vertxdomains.web.HttpDomains;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.SelfSignedCertificate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,9 +61,20 @@ public class RecycleServer extends VerticleBase {
       msg -> msg.reply(Thread.currentThread().getName()));
     int port = config().getInteger("http.port");
     HttpServerOptions options = new HttpServerOptions().setHost("127.0.0.1");
-    if (config().getBoolean("tls", false)) {
-      options.setSsl(true).setUseAlpn(true).setKeyCertOptions(SelfSignedCertificate.create().keyCertOptions());
+    if (!config().getBoolean("tls", false)) {
+      return listen(options, port);
     }
+    // One certificate for every generation, made off the event loop: Netty may make it by running keytool, which
+    // blocked each new generation's event loop for seconds (over 10 s on a slow machine) and the 500 with it.
+    KeyCertOptions made = certificate;
+    Future<KeyCertOptions> cert = made != null ? Future.succeededFuture(made)
+      : vertx.executeBlocking(() -> certificate = SelfSignedCertificate.create().keyCertOptions());
+    return cert.compose(keyCert -> listen(options.setSsl(true).setUseAlpn(true).setKeyCertOptions(keyCert), port));
+  }
+
+  private static volatile KeyCertOptions certificate;
+
+  private Future<HttpServer> listen(HttpServerOptions options, int port) {
     return HttpDomains.serve(vertx.createHttpServer(options), this::handle)
       .webSocketHandler(this::webSocket)
       .listen(port, "127.0.0.1");
