@@ -23,7 +23,7 @@ import io.vertx.core.net.impl.ShutdownEvent;
  * resets any client sending on them at that moment. Here the shutdown event is swallowed instead, so the server
  * only leaves the shared port; then every response written while draining carries {@code Connection: close} and
  * its connection is closed right after it, and a connection idle for the configured time is closed by
- * {@link HttpDomains}. Clients never see a reset from a draining instance.
+ * {@link HttpServerDrain}. Clients never see a reset from a draining instance.
  */
 final class ConnectionDrain extends ChannelDuplexHandler {
 
@@ -34,12 +34,17 @@ final class ConnectionDrain extends ChannelDuplexHandler {
   private final HttpServerDrain server;
   private final Channel channel;
   private volatile int inFlight;
-  private volatile long lastActivity = System.currentTimeMillis();
+  private volatile long lastActivity = System.nanoTime();
   private boolean closeAfterResponse;
 
   private ConnectionDrain(HttpServerDrain server, Channel channel) {
     this.server = server;
     this.channel = channel;
+  }
+
+  /** The Netty channel of {@code connection}, or {@code null} when it has none Vert.x lets us reach. */
+  static Channel channel(HttpConnection connection) {
+    return connection instanceof ConnectionBase base ? base.channel() : null;
   }
 
   /** Installs the handler on an HTTP/1.x connection; returns {@code null} for other protocols (HTTP/2 drains with GOAWAY). */
@@ -59,20 +64,27 @@ final class ConnectionDrain extends ChannelDuplexHandler {
 
   /** Whether no request is in progress on the connection, and for how long (ms); -1 when busy. */
   long idleMillis() {
-    return inFlight == 0 ? System.currentTimeMillis() - lastActivity : -1;
+    return inFlight == 0 ? (System.nanoTime() - lastActivity) / 1_000_000 : -1;
   }
 
-  /** Closes the connection now (it must be idle). */
-  void close() {
-    LOG.debug("Closing idle connection {} of a draining instance", channel);
-    channel.close();
+  /**
+   * Closes the connection if it is still idle for at least {@code threshold} ms, decided on its event loop: a request
+   * that has arrived by then is read first (Netty reads before it runs tasks), and is answered.
+   */
+  void closeIfIdle(long threshold) {
+    channel.eventLoop().execute(() -> {
+      if (idleMillis() >= threshold) {
+        LOG.debug("Closing idle connection {} of a draining instance", channel);
+        channel.close();
+      }
+    });
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
     if (msg instanceof HttpRequest) {
       inFlight++;
-      lastActivity = System.currentTimeMillis();
+      lastActivity = System.nanoTime();
     }
     super.channelRead(ctx, msg);
   }
@@ -98,7 +110,7 @@ final class ConnectionDrain extends ChannelDuplexHandler {
     }
     if (msg instanceof LastHttpContent) {
       inFlight = Math.max(0, inFlight - 1);
-      lastActivity = System.currentTimeMillis();
+      lastActivity = System.nanoTime();
       if (closeAfterResponse && inFlight == 0) {
         ctx.write(msg, promise).addListener(ChannelFutureListener.CLOSE);
         return;

@@ -47,13 +47,17 @@ final class HttpInternals {
     "a recycle could not hand the next request on a connection to the new generation",
     CONNECTIONS.stream().map(name -> name + "#streamContextSupplier").toArray(String[]::new));
 
-  /** A connection's channel and Vert.x's shutdown event, for the graceful drain of a leaving slot. */
+  /**
+   * A connection's channel, Vert.x's shutdown event and a server's group of channels, for the graceful drain of a
+   * leaving slot.
+   */
   static volatile InternalReach CONNECTION_DRAIN = InternalReach.of(
     "supervised HTTP (graceful drain of a leaving slot's connections)", InternalReach.Need.BEHAVIOUR,
     "idle keep-alive connections of a leaving slot would be closed at once, resetting clients that send on them",
     () -> {
-      String missing = InternalReach.missingMembers("io.vertx.core.net.impl.ConnectionBase#channel()",
-        "io.vertx.core.net.impl.ShutdownEvent");
+      String missing = InternalReach.missingMembers(java.util.stream.Stream.concat(
+        java.util.stream.Stream.of("io.vertx.core.net.impl.ConnectionBase#channel()",
+          "io.vertx.core.net.impl.ShutdownEvent"), channelGroupMembers().stream()).toArray(String[]::new));
       if (missing != null) {
         return missing;
       }
@@ -88,11 +92,37 @@ final class HttpInternals {
     InternalReach.requireAll(List.of(REQUEST_CONTEXT, CONNECTION_DRAIN, SHARED_PORT));
   }
 
-  private static String[] sharedPortMembers() {
+  /** The fields from an application's {@code HttpServer} to the group of its channels, on this line. */
+  private static List<String> channelGroupMembers() {
     String net = LINE.atLeast(VertxLine.V5_1) ? "io.vertx.core.net.impl.tcp." : "io.vertx.core.net.impl.";
-    List<String> server = LINE.atLeast(VertxLine.V5_1)
+    List<String> group = LINE.atLeast(VertxLine.V5_2)
+      ? List.of(net + "NetServerImpl#channelHandler", net + "NetServerImpl$ChannelHandler#group")
+      : List.of(net + "NetServerImpl#channelGroup");
+    return java.util.stream.Stream.concat(serverMembers().stream(), group.stream()).toList();
+  }
+
+  private static List<String> serverMembers() {
+    return LINE.atLeast(VertxLine.V5_1)
       ? List.of("io.vertx.core.http.impl.CleanableHttpServer#server", "io.vertx.core.http.impl.tcp.TcpHttpServer#tcpServer")
       : List.of("io.vertx.core.http.impl.HttpServerImpl#tcpServer");
+  }
+
+  /**
+   * The channels Vert.x has accepted for {@code server} and not yet closed, among them those that are not an HTTP
+   * connection yet (no request has arrived to tell HTTP/1.x from HTTP/2), which no connection handler has seen.
+   */
+  @SuppressWarnings("unchecked")
+  static Iterable<io.netty.channel.Channel> channels(Object server) throws ReflectiveOperationException {
+    Object tcpServer = tcpServer(server);
+    Object holder = tcpServer == null ? null : LINE.atLeast(VertxLine.V5_2) ? field(tcpServer, "channelHandler")
+      : tcpServer;
+    Object group = holder == null ? null : field(holder, LINE.atLeast(VertxLine.V5_2) ? "group" : "channelGroup");
+    return group == null ? List.of() : (Iterable<io.netty.channel.Channel>) group;
+  }
+
+  private static String[] sharedPortMembers() {
+    String net = LINE.atLeast(VertxLine.V5_1) ? "io.vertx.core.net.impl.tcp." : "io.vertx.core.net.impl.";
+    List<String> server = serverMembers();
     // 5.2 keeps a server's share of the port in a ChannelHandler and the port's balancer in a TcpServer.
     List<String> shares = LINE.atLeast(VertxLine.V5_2)
       ? List.of(net + "NetServerImpl#channelHandler", net + "NetServerImpl$ChannelHandler#server",

@@ -42,11 +42,13 @@ final class SharedPortLeave {
 
   /**
    * Leaves the shared port and starts Vert.x's graceful shutdown of {@code server} with the given grace period;
-   * completes when that shutdown completes.
+   * completes when that shutdown completes. {@code beforeShutdown} runs once the server is handed no new channel, just
+   * before Vert.x's shutdown sends its event to the channels it has, in the same task.
    */
-  static Future<Void> shutdown(HttpServer server, long timeoutMillis) {
+  static Future<Void> shutdown(HttpServer server, long timeoutMillis, Runnable beforeShutdown) {
     Hooks hooks = HttpInternals.SHARED_PORT.present() ? Hooks.tryOf(server) : null;
     if (hooks == null) {
+      beforeShutdown.run();
       return server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS);
     }
     Promise<Void> done = Promise.promise();
@@ -59,11 +61,13 @@ final class SharedPortLeave {
         if (paused) {
           hooks.addHandler();
         }
+        beforeShutdown.run();
         server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS).onComplete(done);
       });
       return done.future();
     }
     if (PAUSED.contains(server)) {
+      beforeShutdown.run();
       return server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS);
     }
     hooks.acceptor.execute(() -> {
@@ -73,6 +77,7 @@ final class SharedPortLeave {
         // this server after that, so Vert.x's shutdown sees every connection it has (the snapshot race in facts).
         hooks.loop.execute(() -> {
           hooks.removeHandler();
+          beforeShutdown.run();
           server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS).onComplete(done);
         });
         return;
@@ -82,6 +87,7 @@ final class SharedPortLeave {
       hooks.loop.execute(() -> hooks.loop.execute(() -> hooks.acceptor.execute(() -> {
         hooks.rejoinLoop();
         hooks.removeHandler();
+        beforeShutdown.run();
         server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS).onComplete(done);
       })));
     });

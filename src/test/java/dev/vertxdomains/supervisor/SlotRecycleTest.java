@@ -470,6 +470,40 @@ class SlotRecycleTest {
     client.close().await();
   }
 
+  @Test
+  @DisplayName("a client that connected before its server left the port and sends its request after is answered")
+  void connectedBeforeTheLeaveIsAnswered(Vertx vertx) throws Exception {
+    int port = JarProcess.freePort();
+    String id = deploy(vertx, port, 1, new JsonObject().put("drainIdleMs", 10_000)).await(30, TimeUnit.SECONDS);
+    try (Socket early = new Socket("127.0.0.1", port)) {
+      early.setSoTimeout(10_000);
+      // An HTTP/2 connection made after it: once it is answered, the server has the early connection too (one
+      // listener, one event loop, connections taken in order), which has sent nothing yet.
+      HttpClient h2 = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false));
+      Promise<Void> goAway = Promise.promise();
+      String answer = h2.request(HttpMethod.GET, port, "127.0.0.1", "/")
+        .compose(req -> {
+          req.connection().goAwayHandler(v -> goAway.tryComplete());
+          return req.send();
+        })
+        .compose(resp -> resp.body().map(body -> resp.statusCode() + " " + body))
+        .await(10, TimeUnit.SECONDS);
+      assertEquals("200 gen=1", answer);
+      Future<Void> undeployed = vertx.undeploy(id);
+      // Vert.x's shutdown has reached the server's connections: the HTTP/2 one got GOAWAY.
+      goAway.future().await(10, TimeUnit.SECONDS);
+      OutputStream out = early.getOutputStream();
+      out.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      BufferedReader in = new BufferedReader(new InputStreamReader(early.getInputStream(), StandardCharsets.ISO_8859_1));
+      assertEquals("HTTP/1.1 200 OK", in.readLine(), "the early connection's request is answered");
+      early.close();
+      h2.close().await(10, TimeUnit.SECONDS);
+      undeployed.await(30, TimeUnit.SECONDS);
+    }
+  }
+
   private static void plainLane(HttpClient client, int port, int total, AtomicInteger next, AtomicInteger ok,
                                 List<String> other, Promise<Void> halfway, Promise<Void> done) {
     int i = next.getAndIncrement();
