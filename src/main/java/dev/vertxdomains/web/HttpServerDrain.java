@@ -24,6 +24,15 @@ final class HttpServerDrain {
    */
   private static final long CLOSE_AFTER_DEADLINE_MS = 1_000;
 
+  /**
+   * How long a server that has left its shared port keeps serving its keep-alive connections as before, until its
+   * responses ask the clients to reconnect. The instances of a deployment leave together, each on its own event loop;
+   * without the pause, the first one's clients reconnect while the others are leaving, and on Vert.x 5.2 a connection
+   * accepted at the instant its event loop's last server leaves is closed unread (the balancer picks the loop and the
+   * server in two steps). After it, their reconnects go to the servers that stay.
+   */
+  static final long SETTLE_MS = 100;
+
   private final HttpServer server;
   private final Vertx vertx;
   private final long idleMillis;
@@ -77,16 +86,16 @@ final class HttpServerDrain {
     closeIdleAtOnce = idleMillis == 0;
     long period = Math.max(10, Math.min(idleMillis / 4, 250));
     long timer = closeIdleAtOnce ? -1 : vertx.setPeriodic(period, id -> closeIdle());
-    // Leaves the balancer, then responses ask their clients to reconnect (Connection: close). Connections get the
-    // shutdown event, which ConnectionDrain turns into a graceful drain; whatever is still open at the deadline is
-    // closed by Vert.x.
+    // Leaves the balancer; responses ask their clients to reconnect (Connection: close) only SETTLE_MS later (see
+    // there). Connections get the shutdown event, which ConnectionDrain turns into a graceful drain; whatever is still
+    // open at the deadline is closed by Vert.x.
     Context context = vertx.getOrCreateContext();
     Promise<Void> done = Promise.promise();
     SharedPortLeave.shutdown(server, Math.max(1, request.remainingMillis()) + CLOSE_AFTER_DEADLINE_MS, () -> {
       if (!closeIdleAtOnce) {
         guardFreshChannels();
       }
-      draining = true;
+      vertx.setTimer(SETTLE_MS, id -> draining = true);
     }).onComplete(ar -> context.runOnContext(v -> {
       if (timer >= 0) {
         vertx.cancelTimer(timer);
