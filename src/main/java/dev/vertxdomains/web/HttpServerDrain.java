@@ -95,7 +95,12 @@ final class HttpServerDrain {
       if (!closeIdleAtOnce) {
         guardFreshChannels();
       }
-      vertx.setTimer(SETTLE_MS, id -> draining = true);
+      vertx.setTimer(SETTLE_MS, id -> {
+        draining = true;
+        // From now on every response closes its connection; the connections idle now close at once if the idle
+        // time is 0 (the periodic sweep is off then), or once idle that long.
+        closeIdle();
+      });
     }).onComplete(ar -> context.runOnContext(v -> {
       if (timer >= 0) {
         vertx.cancelTimer(timer);

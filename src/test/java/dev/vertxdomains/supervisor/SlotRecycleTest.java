@@ -504,6 +504,36 @@ class SlotRecycleTest {
     }
   }
 
+  @Test
+  @DisplayName("with drainIdleMs 0, a connection busy when its server left and idle just after is closed at once")
+  void idleAfterTheLeaveClosesAtOnce(Vertx vertx) throws Exception {
+    int port = JarProcess.freePort();
+    String id = deploy(vertx, port, 1, new JsonObject().put("drainIdleMs", 0).put("killTimeoutMs", 30_000))
+      .await(30, TimeUnit.SECONDS);
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+      new PoolOptions().setHttp1MaxSize(1));
+    Promise<Void> held = Promise.promise();
+    vertx.eventBus().consumer(RecycleServer.HELD, m -> held.tryComplete());
+    Future<String> answer = get(vertx, client, port, "/hold");
+    held.future().await(10, TimeUnit.SECONDS);
+    Future<Void> undeployed = vertx.undeploy(id);
+    // The listener has left once the port refuses connections (the only server on it).
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      try (Socket probe = new Socket("127.0.0.1", port)) {
+        assertTrue(System.nanoTime() < until, "the port still takes connections 10 s after the undeploy began");
+        Thread.yield();
+      } catch (IOException refused) {
+        break;
+      }
+    }
+    vertx.eventBus().publish(RecycleServer.RELEASE, "go");
+    assertEquals("200 released gen=1", answer.await(10, TimeUnit.SECONDS));
+    // The connection is idle now: it is closed, and the undeploy ends, well before the 30 s kill timer.
+    undeployed.await(10, TimeUnit.SECONDS);
+    client.close().await(10, TimeUnit.SECONDS);
+  }
+
   private static void plainLane(HttpClient client, int port, int total, AtomicInteger next, AtomicInteger ok,
                                 List<String> other, Promise<Void> halfway, Promise<Void> done) {
     int i = next.getAndIncrement();
