@@ -308,8 +308,11 @@ class ClusterIT {
         long movedAt = System.nanoTime();
         int mark = processes[frozen].mark();
         processes[frozen].signal("CONT");
-        // Back, the frozen node fences its copy at once and undeploys it once the claims say it moved.
-        processes[frozen].awaitLine(mark, line -> line.contains("runs on node " + moved), "the fence's undeploy", 90);
+        // Back, the frozen node fences its copy at once and undeploys it once the claims say it moved: the freeze
+        // check's line ("runs on node X since this node's freeze"), or, when the merge's claims check comes first,
+        // its line ("also runs elsewhere (... held by node X)").
+        processes[frozen].awaitLine(mark, line -> line.contains("runs on node " + moved)
+          || line.contains("held by node " + moved + ")"), "the fence's undeploy", 90);
         awaitLocal(management[frozen], w -> count(w, WORK, "running") == 0);
         for (int i = 0; i < 3; i++) {
           JsonArray view = awaitView(management[i], w -> count(w, WORK, "running") == 2
