@@ -22,6 +22,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * came 20 s after the freeze instead of 10 (7 of 30 freezes). Vert.x HA needs only its own map's entries for the
  * decision (single-partition reads), so here it hears of the departure first, on the same event thread; the cleanup
  * follows, and its own notice of the same departure is not passed on twice.
+ * <p>
+ * News of a departure that arrives when the node is a member again is dropped, cleanup and all. Hazelcast hands each
+ * listener its events in order on one event thread, so a departure queued behind a slow cleanup can arrive after the
+ * node came back: measured in {@code ClusterIT.repeatedFreezes}, a node that froze saw the others leave, merged back
+ * with them, and heard of one's departure 2.3 s after the merge. Vert.x HA then took the live node for failed: our
+ * claims refused its redeploys, but HA deleted the node's record from {@code __vertx.haInfo}, so when that node really
+ * failed later nothing failed it over.
  */
 final class HaFirstClusterManager extends HazelcastClusterManager {
 
@@ -58,6 +65,13 @@ final class HaFirstClusterManager extends HazelcastClusterManager {
   public void memberRemoved(MembershipEvent event) {
     NodeListener ha = listener;
     String nodeId = Members.nodeId(event.getMember());
+    if (nodeId != null && isActive() && Members.liveNodeIds(getHazelcastInstance()).contains(nodeId)) {
+      // Late news: the node is a member again. Acted on, HA would fail over a live node's deployments and delete its
+      // record, and the cleanup would delete its subscriptions and its event-bus address.
+      LOG.warn("Node {} is a member again; ignoring the news of its departure, which arrived after its return",
+        nodeId);
+      return;
+    }
     if (ha != null && nodeId != null && isActive() && toldEarly.add(nodeId)) {
       try {
         ha.nodeLeft(nodeId);
