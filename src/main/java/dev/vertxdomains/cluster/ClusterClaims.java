@@ -431,7 +431,7 @@ public final class ClusterClaims implements StartGate {
 
   /**
    * Removes from this node's Vert.x HA record the deployments that no longer run here because another live node runs
-   * them. Vert.x HA undeploys a node's HA deployments when it loses its quorum without taking them out of its record,
+   * them, or because this node runs them again as another deployment. Vert.x HA undeploys a node's HA deployments when it loses its quorum without taking them out of its record,
    * and queues them for a redeploy; when the claims refuse that redeploy (another node took the deployment over
    * meanwhile), the record would list them for good, and the cluster would start them again when this node leaves. Vert.x writes the record again on each
    * HA deploy here, so this runs on every reconcile; the write is a compare-and-set against Vert.x's own.
@@ -445,24 +445,42 @@ public final class ClusterClaims implements StartGate {
     // Read after the record: Vert.x adds a deployment to its record only once it is deployed.
     Set<String> deployed = vertx.deploymentIDs();
     JsonObject info = new JsonObject(record);
+    JsonArray verticles = info.getJsonArray("verticles", new JsonArray());
+    Map<String, String> runHere = new HashMap<>(); // deployment id by haId, of the record's entries that run here
+    for (Object item : verticles) {
+      JsonObject verticle = (JsonObject) item;
+      if (haId(verticle) != null && deployed.contains(verticle.getString("dep_id"))) {
+        runHere.put(haId(verticle), verticle.getString("dep_id"));
+      }
+    }
     JsonArray kept = new JsonArray();
     List<String> gone = new ArrayList<>();
-    for (Object item : info.getJsonArray("verticles", new JsonArray())) {
+    for (Object item : verticles) {
       JsonObject verticle = (JsonObject) item;
       String haId = haId(verticle);
-      String holder = haId == null ? null : owners.get(haId);
-      // Not running here and held by another live node: it runs there. (Not running here and held by nobody else:
-      // Vert.x undeployed it on a lost quorum and holds it for a redeploy; the record is what fails it over.)
-      if (deployed.contains(verticle.getString("dep_id")) || holder == null || holder.equals(nodeId)
-        || !isMember(holder)) {
+      String where = null;
+      if (haId != null && !deployed.contains(verticle.getString("dep_id"))) {
+        // Not running here and another deployment of it does (this node took it back after losing it): a stale
+        // entry, which a failover would try to start a second time. Not running here and held by another live node:
+        // it runs there. (Not running here and held by nobody else: Vert.x undeployed it on a lost quorum and holds
+        // it for a redeploy; the record is what fails it over.)
+        if (runHere.containsKey(haId)) {
+          where = "running here as " + runHere.get(haId);
+        } else {
+          String holder = owners.get(haId);
+          if (holder != null && !holder.equals(nodeId) && isMember(holder)) {
+            where = "running on node " + holder;
+          }
+        }
+      }
+      if (where == null) {
         kept.add(verticle);
       } else {
-        gone.add(verticle.getString("verticle_name") + " (" + verticle.getString("dep_id") + ", running on node "
-          + holder + ")");
+        gone.add(verticle.getString("verticle_name") + " (" + verticle.getString("dep_id") + ", " + where + ")");
       }
     }
     if (!gone.isEmpty() && haInfo.replace(nodeId, record, info.put("verticles", kept).encode())) {
-      LOG.info("Removed {} from this node's HA record: not running here any more", gone);
+      LOG.info("Removed {} from this node's HA record: those deployments are not running here", gone);
     }
   }
 
