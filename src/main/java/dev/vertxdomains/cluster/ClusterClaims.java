@@ -431,10 +431,12 @@ public final class ClusterClaims implements StartGate {
 
   /**
    * Removes from this node's Vert.x HA record the deployments that no longer run here because another live node runs
-   * them, or because this node runs them again as another deployment. Vert.x HA undeploys a node's HA deployments when it loses its quorum without taking them out of its record,
-   * and queues them for a redeploy; when the claims refuse that redeploy (another node took the deployment over
-   * meanwhile), the record would list them for good, and the cluster would start them again when this node leaves. Vert.x writes the record again on each
-   * HA deploy here, so this runs on every reconcile; the write is a compare-and-set against Vert.x's own.
+   * them, or because this node runs them again as another deployment. Vert.x HA undeploys a node's HA deployments
+   * when it loses its quorum without taking them out of its record, and queues them for a redeploy; when the claims
+   * refuse that redeploy (another node took the deployment over meanwhile), the record would list them for good, and
+   * the cluster would start them again when this node leaves; when this node takes such a deployment back later, the
+   * record lists it twice. Vert.x writes the record again on each HA deploy here, so this runs on every reconcile; the
+   * write is a compare-and-set against Vert.x's own.
    */
   private void pruneOwnRecord() {
     IMap<String, String> haInfo = hazelcast.getMap(HA_INFO_MAP);
