@@ -106,19 +106,49 @@ public final class JarProcess implements AutoCloseable {
   }
 
   private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** The first port the kernel hands to outgoing connections (Linux: ip_local_port_range); below it, none does. */
+  private static final int EPHEMERAL_LOW = ephemeralLow();
+  private static final int FIRST_PORT = 10_000;
+  private static final java.util.concurrent.atomic.AtomicInteger NEXT = new java.util.concurrent.atomic.AtomicInteger(
+    new java.util.Random().nextInt(Math.max(1, EPHEMERAL_LOW - FIRST_PORT)));
 
   /**
-   * A port free at the time of the call and never handed out before in this JVM: ports are often chosen before the
-   * processes that bind them start, and the OS may offer a port again until it is bound (seen: a node's management
-   * port was another node's Hazelcast port).
+   * A port free at the time of the call and never handed out before in this JVM. Ports are chosen before the
+   * processes that bind them start, so they come from below the kernel's ephemeral range: a port from that range (the
+   * kernel's own pick for port 0) can be taken meanwhile by any outgoing connection (seen: a node's management port
+   * was another node's Hazelcast port, and once an outgoing connection's). Where the range is unknown, the kernel picks.
    */
   public static int freePort() throws IOException {
+    int span = EPHEMERAL_LOW - FIRST_PORT;
+    for (int i = 0; i < span; i++) {
+      int port = FIRST_PORT + Math.floorMod(NEXT.getAndIncrement(), span);
+      if (!HANDED_OUT.contains(port) && bindable(port) && HANDED_OUT.add(port)) {
+        return port;
+      }
+    }
     while (true) {
       try (ServerSocket socket = new ServerSocket(0)) {
         if (HANDED_OUT.add(socket.getLocalPort())) {
           return socket.getLocalPort();
         }
       }
+    }
+  }
+
+  private static boolean bindable(int port) {
+    try (ServerSocket socket = new ServerSocket(port)) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static int ephemeralLow() {
+    try {
+      String range = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
+      return Integer.parseInt(range.trim().split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      return FIRST_PORT; // unknown: the kernel picks
     }
   }
 
