@@ -145,8 +145,11 @@ public final class JarProcess implements AutoCloseable {
 
   private static int ephemeralLow() {
     try {
-      String range = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
-      return Integer.parseInt(range.trim().split("\\s+")[0]);
+      // read as a stream: a /proc file reports size 0, and a read by size returns a part of it
+      try (java.io.BufferedReader in = java.nio.file.Files.newBufferedReader(
+        java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+        return Integer.parseInt(in.readLine().trim().split("\\s+")[0]);
+      }
     } catch (IOException | RuntimeException e) {
       return FIRST_PORT; // unknown: the kernel picks
     }
